@@ -1,0 +1,444 @@
+"""Video in and out: files and cameras behind one interface, and an H.264 writer.
+
+Files are decoded with PyAV (threaded decoding), timestamps come from the
+container (phone video is often variable frame rate), rotation metadata is
+applied so portrait clips stand upright, and frames are resized *during* the
+colour conversion (one swscale call) so full-size frames are never kept.
+
+Frames are RGB ``uint8`` arrays of shape (H, W, 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, asdict
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import OptionError, VideoError
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+_HOW_TO_FIX = "Export or re-record it as MP4 (H.264), the format every phone can save."
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file holds, as displayed (after rotation).
+
+    Attributes:
+        path: the file.
+        width, height: displayed frame size in pixels (rotation applied).
+        fps: average frame rate as a float (29.97 stays 29.97).
+        frame_count: frames in the stream as the container states it, or an
+            estimate from duration * fps when it does not (0 if unknown).
+        duration_s: stream duration in seconds (0.0 if unknown).
+        rotation_deg: clockwise rotation applied to stored frames to display them.
+        codec: the video codec's name.
+    """
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+    rotation_deg: int
+    codec: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Frame:
+    """One decoded, oriented (and possibly resized) frame.
+
+    Attributes:
+        index: 0-based position in the file's video stream (counted from the
+            first frame, also when ``start_s`` skips ahead).
+        time_s: presentation time in seconds on the file's own clock (first frame ~0).
+        image: RGB uint8 array (H, W, 3).
+    """
+
+    index: int
+    time_s: float
+    image: np.ndarray
+
+
+def _check_path(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"No file at '{p}'. Check the path and try again.")
+    if p.is_dir():
+        raise VideoError(f"'{p}' is a folder, not a video file. Give the path of a video file.")
+    if p.suffix.lower() not in VIDEO_EXTENSIONS:
+        raise VideoError(
+            f"'{p.name}' is not a supported video type (got '{p.suffix or 'no extension'}'; "
+            f"expected one of {', '.join(VIDEO_EXTENSIONS)}). {_HOW_TO_FIX}"
+        )
+    if p.stat().st_size == 0:
+        raise VideoError(f"'{p.name}' is empty (0 bytes). The upload or copy may have failed: copy the file again.")
+    return p
+
+
+def _open_container(p: Path):
+    import av
+
+    try:
+        container = av.open(str(p), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoError(
+            f"'{p.name}' could not be read as a video ({exc.__class__.__name__}: {exc}). "
+            f"The file may be corrupt or not really a video. {_HOW_TO_FIX}"
+        ) from None
+    if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams}) or ["nothing"]
+        container.close()
+        raise VideoError(
+            f"'{p.name}' has no video track (it holds {', '.join(kinds)}). "
+            "formcheck needs a video of the lifter; record one with the camera app."
+        )
+    return container
+
+
+def _stream_rotation(stream) -> int:
+    """Rotation (deg, clockwise to display) from stream side data / metadata; 0 when absent."""
+    rot = stream.metadata.get("rotate") if stream.metadata else None
+    if rot is not None:
+        try:
+            return int(float(rot)) % 360
+        except ValueError:
+            pass
+    return 0
+
+
+def _frame_rotation(frame) -> int:
+    """Clockwise display rotation of a decoded frame (PyAV reports the display matrix CCW)."""
+    try:
+        ccw = int(round(frame.rotation or 0))
+    except Exception:  # older PyAV without side data
+        return 0
+    return (-ccw) % 360
+
+
+def _rotate(img: np.ndarray, cw_deg: int) -> np.ndarray:
+    if cw_deg == 90:
+        return np.ascontiguousarray(np.rot90(img, k=-1))
+    if cw_deg == 180:
+        return np.ascontiguousarray(img[::-1, ::-1])
+    if cw_deg == 270:
+        return np.ascontiguousarray(np.rot90(img, k=1))
+    return img
+
+
+def _fps_of(stream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate:
+            value = float(rate)
+            if 0.5 < value < 1000:
+                return value
+    return 30.0
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read a video's header (and its first frame, for rotation and size).
+
+    Raises:
+        VideoError: missing file, unsupported type, no video track, undecodable, no frames.
+    """
+    p = _check_path(path)
+    container = _open_container(p)
+    try:
+        stream = container.streams.video[0]
+        fps = _fps_of(stream)
+        duration_s = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+        if not duration_s and container.duration:
+            duration_s = container.duration / 1_000_000
+        first = None
+        try:
+            for first in container.decode(stream):
+                break
+        except Exception as exc:  # av.error.FFmpegError and friends
+            raise VideoError(
+                f"'{p.name}' could not be decoded (codec '{stream.codec_context.name}': {exc}). {_HOW_TO_FIX}"
+            ) from None
+        if first is None:
+            raise VideoError(f"'{p.name}' contains no video frames. Record or export the clip again.")
+        rotation = _frame_rotation(first) or _stream_rotation(stream)
+        w, h = first.width, first.height
+        if rotation in (90, 270):
+            w, h = h, w
+        count = int(stream.frames or 0) or int(round(duration_s * fps))
+        return VideoInfo(str(p), w, h, fps, count, duration_s, rotation, stream.codec_context.name)
+    finally:
+        container.close()
+
+
+def inference_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """Size to resize a (width, height) frame to so its long side is <= max_side (even numbers)."""
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+class FileSource:
+    """Iterate the frames of a video file, oriented, trimmed and resized.
+
+    Use as a context manager or call :meth:`close`. Iterating decodes in a
+    background thread (bounded queue) so decoding overlaps the caller's work.
+
+    Args:
+        path: video file.
+        start_s, end_s: keep frames with start_s <= t < end_s (seconds on the file's clock).
+        max_side: resize so the longer side is at most this many pixels (None: full size).
+        prefetch: frames decoded ahead in the background thread (0: decode in the caller's thread).
+    """
+
+    def __init__(self, path: str | Path, *, start_s: float | None = None, end_s: float | None = None,
+                 max_side: int | None = None, prefetch: int = 8):
+        if start_s is not None and start_s < 0:
+            raise OptionError(f"--start must be 0 or more seconds, got {start_s}.")
+        if end_s is not None and end_s <= 0:
+            raise OptionError(f"--end must be more than 0 seconds, got {end_s}.")
+        if start_s is not None and end_s is not None and end_s <= start_s:
+            raise OptionError(f"--end ({end_s} s) must come after --start ({start_s} s).")
+        self.info = probe(path)
+        if start_s is not None and self.info.duration_s and start_s >= self.info.duration_s:
+            raise OptionError(
+                f"--start {start_s} s is past the end of the video ({self.info.duration_s:.1f} s long). "
+                "Choose an earlier start."
+            )
+        self.start_s = start_s
+        self.end_s = end_s
+        self.size = inference_size(self.info.width, self.info.height, max_side)
+        self.prefetch = prefetch
+        self._container = None
+        self._stop = threading.Event()
+
+    # -- iteration ---------------------------------------------------------
+    def _decode(self) -> Iterator[Frame]:
+        import av
+
+        p = Path(self.info.path)
+        container = _open_container(p)
+        self._container = container
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = stream.time_base or Fraction(1, 1000)
+        t0 = float(stream.start_time * tb) if stream.start_time is not None else None
+        rot = self.info.rotation_deg
+        # Size to ask swscale for, in the *stored* orientation.
+        out_w, out_h = self.size if rot not in (90, 270) else self.size[::-1]
+        if self.start_s:
+            try:
+                container.seek(int(max(0.0, self.start_s - 1.0) / tb) + (stream.start_time or 0),
+                               stream=stream, backward=True, any_frame=False)
+            except av.error.FFmpegError:
+                container.seek(0)
+        fps = self.info.fps
+        index = -1
+        last_t = None
+        try:
+            for frame in container.decode(stream):
+                if self._stop.is_set():
+                    return
+                if frame.pts is not None:
+                    t_abs = float(frame.pts * tb)
+                    if t0 is None:
+                        t0 = t_abs
+                    t = t_abs - t0
+                    index = int(round(t * fps)) if index < 0 else index + 1
+                else:
+                    index += 1
+                    t = index / fps
+                if last_t is not None and t <= last_t:
+                    # Broken or duplicated pts: keep the clock strictly increasing.
+                    t = last_t + 1e-3
+                if self.start_s is not None and t < self.start_s - 1e-6:
+                    continue
+                if self.end_s is not None and t >= self.end_s - 1e-6:
+                    return
+                last_t = t
+                img = frame.to_ndarray(width=out_w, height=out_h, format="rgb24")
+                yield Frame(index, t, _rotate(img, rot))
+        except av.error.FFmpegError as exc:
+            if last_t is None:
+                raise VideoError(
+                    f"'{p.name}' could not be decoded ({exc}). The file may be corrupt. {_HOW_TO_FIX}"
+                ) from None
+            log.warning("decoding stopped early at %.2f s: %s (using the frames read so far)", last_t, exc)
+        finally:
+            container.close()
+            self._container = None
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self.prefetch <= 0:
+            yield from self._decode()
+            return
+        q: queue.Queue = queue.Queue(maxsize=self.prefetch)
+        done = object()
+
+        def worker():
+            try:
+                for fr in self._decode():
+                    while not self._stop.is_set():
+                        try:
+                            q.put(fr, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if self._stop.is_set():
+                        return
+                q.put(done)
+            except BaseException as exc:  # hand the error to the consumer's thread
+                q.put(exc)
+
+        th = threading.Thread(target=worker, name="formcheck-decode", daemon=True)
+        th.start()
+        try:
+            while True:
+                item = q.get()
+                if item is done:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self._stop.set()
+            th.join(timeout=5)
+            self._stop.clear()
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def __enter__(self) -> "FileSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class CameraSource:
+    """Frames from a webcam (OpenCV), stamped with a monotonic clock from the first frame.
+
+    Args:
+        index: camera number (0 is the default camera).
+        max_side: resize so the longer side is at most this many pixels.
+    """
+
+    def __init__(self, index: int = 0, *, max_side: int | None = 640):
+        import cv2
+
+        if index < 0:
+            raise OptionError(f"--camera must be 0 or more, got {index}.")
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            raise VideoError(
+                f"Camera {index} could not be opened. Check it is connected and not used by another app, "
+                "or try another number with --camera."
+            )
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 30.0)
+        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.size = inference_size(w, h, max_side)
+        self.info = VideoInfo(f"camera:{index}", self.size[0], self.size[1], fps, 0, 0.0, 0, "camera")
+
+    def __iter__(self) -> Iterator[Frame]:
+        import cv2
+
+        t0 = None
+        i = 0
+        while True:
+            ok, bgr = self._cap.read()
+            if not ok:
+                return
+            now = time.monotonic()
+            t0 = now if t0 is None else t0
+            if (bgr.shape[1], bgr.shape[0]) != self.size:
+                bgr = cv2.resize(bgr, self.size, interpolation=cv2.INTER_AREA)
+            yield Frame(i, now - t0, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            i += 1
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self) -> "CameraSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_video(path: str | Path, **kwargs) -> FileSource:
+    """Open a video file for iteration; see :class:`FileSource` for options."""
+    return FileSource(path, **kwargs)
+
+
+class VideoWriter:
+    """Write RGB frames to an H.264 / yuv420p MP4 that browsers play (PyAV, +faststart).
+
+    Args:
+        path: output .mp4 path.
+        width, height: frame size; odd sizes are padded to even numbers.
+        fps: frame rate (float; stored as an exact fraction when close to NTSC rates).
+        crf: x264 quality (lower is better; 23 is x264's default).
+    """
+
+    def __init__(self, path: str | Path, width: int, height: int, fps: float, *, crf: int = 23,
+                 preset: str = "veryfast"):
+        import av
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.width, self.height = width, height
+        self.even_w, self.even_h = width + (width % 2), height + (height % 2)
+        rate = Fraction(fps).limit_denominator(1001)
+        self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width, self._stream.height = self.even_w, self.even_h
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._time_base = Fraction(1, 1) / rate
+        self._frames = 0
+
+    def write(self, rgb: np.ndarray, time_s: float | None = None) -> None:
+        """Append one RGB uint8 frame (H, W, 3) of the size given at construction."""
+        import av
+
+        if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
+            raise ValueError(f"frame is {rgb.shape[1]}x{rgb.shape[0]}, writer expects {self.width}x{self.height}")
+        if (self.even_w, self.even_h) != (self.width, self.height):
+            rgb = np.pad(rgb, ((0, self.even_h - self.height), (0, self.even_w - self.width), (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        frame.pts = self._frames
+        frame.time_base = self._time_base
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self._frames += 1
+
+    @property
+    def frames_written(self) -> int:
+        return self._frames
+
+    def close(self) -> None:
+        if self._container is None:
+            return
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+        self._container = None
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
