@@ -187,7 +187,10 @@ def inference_size(width: int, height: int, max_side: int | None) -> tuple[int, 
     if not max_side or max(width, height) <= max_side:
         return width, height
     scale = max_side / max(width, height)
-    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+    # Rounding to even numbers may go up by one pixel; never past max_side (an odd max_side would be exceeded).
+    limit = max(2, max_side - max_side % 2)
+    return (min(limit, max(2, int(round(width * scale / 2)) * 2)),
+            min(limit, max(2, int(round(height * scale / 2)) * 2)))
 
 
 class FileSource:
