@@ -1,0 +1,362 @@
+"""Named kinematic signals from cleaned landmarks, and camera-view / exercise detection.
+
+BlazePose has no spine or scapula points, so several signals are *proxies*
+and are named as such. Each signal is defined as data (:class:`SignalDef`):
+its unit, the camera views that support it, and how it is computed. A signal
+asked of a view that does not support it is still computed (for plots) but
+is reported as not measurable.
+
+Conventions: image y points down; "trunk" is the mid-hip -> mid-shoulder
+segment; ``torso_px`` is its median length over the clip and normalises
+distances (a fraction of torso length is camera-distance free). All signals
+are (T,) float arrays, NaN where unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .filtering import CleanPose
+from .series import LANDMARK as L
+
+VIEWS = ("side", "front", "rear", "oblique")
+EXERCISES = {
+    "bent_over_row": "bent-over row",
+    "one_arm_row": "one-arm dumbbell row",
+    "seated_cable_row": "seated cable row",
+    "chest_supported_row": "chest-supported row",
+    "face_pull": "face pull",
+    "shrug": "shrug",
+    "lat_pulldown": "lat pulldown",
+    "unknown_row": "unknown row/pull",
+}
+ALL = VIEWS
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return v / n
+
+
+def angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle ABC in degrees for (T, D) point tracks (2-D or 3-D)."""
+    v1, v2 = _unit(a - b), _unit(c - b)
+    return np.degrees(np.arccos(np.clip((v1 * v2).sum(-1), -1.0, 1.0)))
+
+
+class Geometry:
+    """Shared per-frame quantities: midpoints, trunk axis and normals, body frame in world coords."""
+
+    def __init__(self, pose: CleanPose, view: str, facing: int):
+        self.pose = pose
+        self.view = view
+        self.facing = facing  # +1: lifter faces image right, -1: left (side views)
+        xy, w = pose.image_xy, pose.world_xyz
+        self.xy, self.w = xy, w
+        self.mid_hip = (xy[:, L["left_hip"]] + xy[:, L["right_hip"]]) / 2
+        self.mid_sh = (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]) / 2
+        self.mid_ear = (xy[:, L["left_ear"]] + xy[:, L["right_ear"]]) / 2
+        trunk = self.mid_sh - self.mid_hip
+        self.torso_px = float(np.nanmedian(np.linalg.norm(trunk, axis=1))) if np.isfinite(trunk).any() else np.nan
+        self.u = _unit(trunk)  # trunk axis, hip -> shoulder
+        self.n_fwd = facing * np.stack([-self.u[:, 1], self.u[:, 0]], axis=1)  # chest side (side view)
+        # Body frame from world landmarks: x to the lifter's left, up along the trunk, forward out of the chest.
+        wl, wr = w[:, L["left_shoulder"]], w[:, L["right_shoulder"]]
+        self.w_mid_sh = (wl + wr) / 2
+        self.w_mid_hip = (w[:, L["left_hip"]] + w[:, L["right_hip"]]) / 2
+        self.w_up = _unit(self.w_mid_sh - self.w_mid_hip)
+        self.w_left = _unit(wl - wr)
+        self.w_fwd = _unit(np.cross(self.w_left, self.w_up))
+        self.torso_m = float(np.nanmedian(np.linalg.norm(self.w_mid_sh - self.w_mid_hip, axis=1)))
+
+    def p(self, name: str) -> np.ndarray:
+        return self.xy[:, L[name]]
+
+    def pw(self, name: str) -> np.ndarray:
+        return self.w[:, L[name]]
+
+    def near_side(self) -> str:
+        """The arm nearer the camera (higher median visibility)."""
+        vis = self.pose.visibility
+        left = np.nanmedian(vis[:, [L["left_shoulder"], L["left_elbow"], L["left_wrist"]]])
+        right = np.nanmedian(vis[:, [L["right_shoulder"], L["right_elbow"], L["right_wrist"]]])
+        return "left" if (np.nan_to_num(left) >= np.nan_to_num(right)) else "right"
+
+
+@dataclass(frozen=True)
+class SignalDef:
+    """A named signal: unit, views that support it, how to compute it, what it means."""
+
+    name: str
+    unit: str
+    views: tuple[str, ...]
+    fn: Callable[[Geometry], np.ndarray]
+    description: str
+    proxy: bool = False
+
+
+def _elbow2d(side: str):
+    return lambda g: angle_deg(g.p(f"{side}_shoulder"), g.p(f"{side}_elbow"), g.p(f"{side}_wrist"))
+
+
+def _elbow3d(side: str):
+    return lambda g: angle_deg(g.pw(f"{side}_shoulder"), g.pw(f"{side}_elbow"), g.pw(f"{side}_wrist"))
+
+
+def _elbow_best(g: Geometry) -> np.ndarray:
+    """Side view: the near arm in the image; other views: mean of both arms in 3-D (no foreshortening)."""
+    if g.view == "side":
+        return _elbow2d(g.near_side())(g)
+    return np.nanmean(np.stack([_elbow3d("left")(g), _elbow3d("right")(g)]), axis=0)
+
+
+def _elbow_behind(g: Geometry) -> np.ndarray:
+    """Near elbow's distance behind the trunk line (side view, image), in torso lengths."""
+    side = g.near_side()
+    return ((g.p(f"{side}_elbow") - g.mid_sh) * -g.n_fwd).sum(1) / g.torso_px
+
+
+def _elbow_behind_3d(g: Geometry) -> np.ndarray:
+    el = (g.pw("left_elbow") + g.pw("right_elbow")) / 2
+    return ((el - g.w_mid_sh) * -g.w_fwd).sum(1) / g.torso_m
+
+
+def _trunk_incl(g: Geometry) -> np.ndarray:
+    """Trunk angle from vertical: image-based from the side; world-based (camera assumed level) otherwise."""
+    if g.view in ("side", "oblique"):
+        return np.degrees(np.arccos(np.clip(-g.u[:, 1], -1, 1)))
+    return np.degrees(np.arccos(np.clip(-g.w_up[:, 1], -1, 1)))
+
+
+def _elev_hip(g: Geometry) -> np.ndarray:
+    """Shoulder height above the hips along the trunk axis, in torso lengths (grows with a shrug)."""
+    return np.linalg.norm(g.mid_sh - g.mid_hip, axis=1) / g.torso_px
+
+
+def _elev_ear_side(side: str | None):
+    def fn(g: Geometry) -> np.ndarray:
+        sh = g.mid_sh if side is None else g.p(f"{side}_shoulder")
+        ear = g.mid_ear if side is None else g.p(f"{side}_ear")
+        # Minus the ear-to-shoulder distance along the trunk axis: rises when shoulders ride up to the ears.
+        return -((ear - sh) * g.u).sum(1) / g.torso_px
+    return fn
+
+
+def _shoulder_back(g: Geometry) -> np.ndarray:
+    """Mid-shoulder displacement toward the back, relative to the ears, in torso lengths (side view)."""
+    return ((g.mid_sh - g.mid_ear) * -g.n_fwd).sum(1) / g.torso_px
+
+
+def _shoulder_width(g: Geometry) -> np.ndarray:
+    """World shoulder width relative to its clip median (1.0); narrows as the blades retract."""
+    width = np.linalg.norm(g.pw("left_shoulder") - g.pw("right_shoulder"), axis=1)
+    return width / np.nanmedian(width)
+
+
+def _head_fwd(g: Geometry) -> np.ndarray:
+    """Ear ahead of the shoulder, perpendicular to the trunk, in torso lengths (neck craning grows it)."""
+    return ((g.mid_ear - g.mid_sh) * g.n_fwd).sum(1) / g.torso_px
+
+
+def _rotation(g: Geometry) -> np.ndarray:
+    """Shoulder line against hip line about the vertical, from world landmarks (deg, signed)."""
+    sh = g.pw("left_shoulder") - g.pw("right_shoulder")
+    hp = g.pw("left_hip") - g.pw("right_hip")
+    a = np.arctan2(sh[:, 2], sh[:, 0]) - np.arctan2(hp[:, 2], hp[:, 0])
+    return np.degrees((a + np.pi) % (2 * np.pi) - np.pi)
+
+
+def _lr_elbow(g: Geometry) -> np.ndarray:
+    return _elbow3d("left")(g) - _elbow3d("right")(g)
+
+
+def _lr_elev(g: Geometry) -> np.ndarray:
+    return _elev_ear_side("left")(g) - _elev_ear_side("right")(g)
+
+
+def _wrist_rel(axis: str):
+    def fn(g: Geometry) -> np.ndarray:
+        side = g.near_side()
+        d = g.p(f"{side}_wrist") - g.p(f"{side}_shoulder")
+        basis = g.u if axis == "along" else g.n_fwd
+        return (d * basis).sum(1) / g.torso_px
+    return fn
+
+
+SIGNALS: tuple[SignalDef, ...] = (
+    SignalDef("elbow_angle_left", "deg", ("side", "oblique"), _elbow2d("left"), "left elbow angle in the image"),
+    SignalDef("elbow_angle_right", "deg", ("side", "oblique"), _elbow2d("right"), "right elbow angle in the image"),
+    SignalDef("elbow_angle_3d_left", "deg", ALL, _elbow3d("left"), "left elbow angle from 3-D landmarks"),
+    SignalDef("elbow_angle_3d_right", "deg", ALL, _elbow3d("right"), "right elbow angle from 3-D landmarks"),
+    SignalDef("elbow_angle", "deg", ALL, _elbow_best, "elbow angle (near arm from the side, 3-D mean otherwise)"),
+    SignalDef("elbow_behind_trunk", "torso", ("side",), _elbow_behind,
+              "elbow travel behind the trunk line (retraction proxy)", proxy=True),
+    SignalDef("elbow_behind_trunk_3d", "torso", ("front", "rear", "oblique"), _elbow_behind_3d,
+              "elbow travel behind the trunk plane, 3-D (retraction proxy)", proxy=True),
+    SignalDef("wrist_along_trunk", "torso", ("side",), _wrist_rel("along"), "wrist position along the trunk axis"),
+    SignalDef("wrist_across_trunk", "torso", ("side",), _wrist_rel("across"), "wrist position in front of the trunk"),
+    SignalDef("trunk_inclination", "deg", ("side", "oblique"), _trunk_incl, "trunk angle from vertical"),
+    SignalDef("shoulder_elev_hip", "torso", ("side", "front", "rear", "oblique"), _elev_hip,
+              "shoulder height above the hips along the trunk (shrug proxy)", proxy=True),
+    SignalDef("shoulder_elev_ear", "torso", ("side", "front", "rear", "oblique"), _elev_ear_side(None),
+              "shoulders toward the ears along the trunk (shrug proxy)", proxy=True),
+    SignalDef("shoulder_elev_ear_left", "torso", ("front", "rear", "oblique"), _elev_ear_side("left"),
+              "left shoulder toward the left ear (shrug proxy)", proxy=True),
+    SignalDef("shoulder_elev_ear_right", "torso", ("front", "rear", "oblique"), _elev_ear_side("right"),
+              "right shoulder toward the right ear (shrug proxy)", proxy=True),
+    SignalDef("shoulder_back", "torso", ("side",), _shoulder_back,
+              "shoulder translation back along the trunk, against the ears (retraction proxy)", proxy=True),
+    SignalDef("shoulder_width", "ratio", ("front", "rear"), _shoulder_width,
+              "3-D shoulder width relative to the clip's median (narrows with retraction)", proxy=True),
+    SignalDef("head_forward", "torso", ("side",), _head_fwd, "ear ahead of the shoulder line (neck craning)"),
+    SignalDef("trunk_rotation", "deg", ("front", "rear", "oblique"), _rotation,
+              "shoulder line against hip line about the vertical (3-D)"),
+    SignalDef("lr_elbow_diff", "deg", ("front", "rear", "oblique"), _lr_elbow, "left minus right elbow angle"),
+    SignalDef("lr_elev_diff", "torso", ("front", "rear"), _lr_elev, "left minus right shoulder elevation"),
+)
+SIGNAL_DEFS = {s.name: s for s in SIGNALS}
+
+
+@dataclass
+class Signals:
+    """All named signals for one clip, with the view they were computed for.
+
+    Attributes:
+        times_s: (T,) seconds.
+        values: name -> (T,) array.
+        view: camera view used.
+        facing: +1 / -1 (side view: lifter faces image right / left), 0 otherwise.
+        torso_px: median torso length in pixels.
+    """
+
+    times_s: np.ndarray
+    values: dict[str, np.ndarray]
+    view: str
+    facing: int
+    torso_px: float
+    near_side: str = "left"
+    valid: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+    def measurable(self, name: str) -> bool:
+        return self.view in SIGNAL_DEFS[name].views
+
+
+def detect_facing(pose: CleanPose) -> int:
+    """+1 if the lifter faces image right (nose ahead of the ears in x), else -1."""
+    nose = pose.image_xy[:, L["nose"], 0]
+    ears = (pose.image_xy[:, L["left_ear"], 0] + pose.image_xy[:, L["right_ear"], 0]) / 2
+    d = np.nanmedian(nose - ears)
+    return 1 if not np.isfinite(d) or d >= 0 else -1
+
+
+@dataclass(frozen=True)
+class ViewEstimate:
+    view: str
+    yaw_deg: float  # 0: shoulders square to the camera, 90: side on
+    confidence: float
+
+
+def detect_view(pose: CleanPose) -> ViewEstimate:
+    """Camera view from the shoulder and hip lines' yaw in world coordinates and the 2-D shoulder width.
+
+    Front vs rear uses the face: landmarks of the face visible, and the lifter's
+    left shoulder on the image's right, mean the lifter faces the camera.
+    """
+    w = pose.world_xyz
+    yaws = []
+    for a, b in (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")):
+        d = w[:, L[a]] - w[:, L[b]]
+        yaws.append(np.degrees(np.arctan2(np.abs(d[:, 2]), np.abs(d[:, 0]))))
+    yaw3d = float(np.nanmedian(np.concatenate(yaws)))
+    xy = pose.image_xy
+    sh_w = np.linalg.norm(xy[:, L["left_shoulder"]] - xy[:, L["right_shoulder"]], axis=1)
+    hip_w = np.linalg.norm(xy[:, L["left_hip"]] - xy[:, L["right_hip"]], axis=1)
+    ear_w = np.linalg.norm(xy[:, L["left_ear"]] - xy[:, L["right_ear"]], axis=1)
+    # Shoulder width against hip and ear widths is scale-free and does not depend on trunk lean.
+    ratio = float(np.nanmedian(sh_w / np.maximum(np.maximum(hip_w, ear_w), 1e-6)))
+    yaw = yaw3d
+    if not np.isfinite(yaw):
+        return ViewEstimate("front", float("nan"), 0.0)
+    if yaw < 32:
+        face = np.nanmedian(pose.visibility[:, [L["nose"], L["left_eye"], L["right_eye"]]])
+        left_on_right = np.nanmedian(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0]) > 0
+        view = "front" if (face > 0.6 and left_on_right) else "rear" if not left_on_right else "front"
+        conf = min(1.0, (32 - yaw) / 20)
+    elif yaw > 58:
+        view, conf = "side", min(1.0, (yaw - 58) / 20)
+    else:
+        view, conf = "oblique", min(1.0, min(yaw - 32, 58 - yaw) / 10)
+    del ratio  # kept for debugging the thresholds; the 3-D yaw is what decides
+    return ViewEstimate(view, yaw, float(conf))
+
+
+def compute_signals(pose: CleanPose, view: str, facing: int | None = None) -> Signals:
+    """Every signal in :data:`SIGNALS` for one clip and view."""
+    facing = detect_facing(pose) if facing is None else facing
+    g = Geometry(pose, view, facing if view == "side" else (facing or 1))
+    values = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for s in SIGNALS:
+            values[s.name] = np.asarray(s.fn(g), np.float64)
+    valid = np.isfinite(g.mid_sh).all(1) & np.isfinite(g.mid_hip).all(1)
+    return Signals(pose.times_s, values, view, facing if view == "side" else 0, g.torso_px, g.near_side(), valid)
+
+
+@dataclass(frozen=True)
+class ExerciseEstimate:
+    exercise: str
+    confidence: float
+    reason: str
+
+
+def detect_exercise(pose: CleanPose, signals: Signals) -> ExerciseEstimate:
+    """Rule-based guess of the exercise from posture and what moves.
+
+    Shrug: the elbows stay straight while the shoulders rise and fall. Otherwise
+    rows are told apart by trunk angle, hip height and where the hands travel.
+    Users can always override with ``--exercise``.
+    """
+    elbow = signals["elbow_angle"]
+    v = signals.valid & np.isfinite(elbow)
+    if v.sum() < 5:
+        return ExerciseEstimate("unknown_row", 0.0, "too few frames with the arms visible")
+    e_range = np.nanpercentile(elbow[v], 95) - np.nanpercentile(elbow[v], 5)
+    elev = signals["shoulder_elev_ear"]
+    elev_range = np.nanpercentile(elev[v], 95) - np.nanpercentile(elev[v], 5)
+    if e_range < 35 and elev_range > 0.08:
+        return ExerciseEstimate("shrug", 0.8, f"elbows stay straight (range {e_range:.0f} deg) while shoulders move")
+    xy = pose.image_xy
+    wrist_y = np.nanmedian(np.minimum(xy[:, L["left_wrist"], 1], xy[:, L["right_wrist"], 1]))
+    nose_y = np.nanmedian(xy[:, L["nose"], 1])
+    sh_y = np.nanmedian((xy[:, L["left_shoulder"], 1] + xy[:, L["right_shoulder"], 1]) / 2)
+    hip_y = np.nanmedian((xy[:, L["left_hip"], 1] + xy[:, L["right_hip"], 1]) / 2)
+    knee_y = np.nanmedian((xy[:, L["left_knee"], 1] + xy[:, L["right_knee"], 1]) / 2)
+    torso = signals.torso_px
+    wrists_high = np.nanpercentile(np.minimum(xy[:, L["left_wrist"], 1], xy[:, L["right_wrist"], 1])[v], 10)
+    if wrists_high < nose_y - 0.3 * torso:
+        return ExerciseEstimate("lat_pulldown", 0.6, "hands travel above the head")
+    incl = np.nanmedian(signals["trunk_inclination"][v]) if signals.view in ("side", "oblique") else np.nan
+    seated = np.isfinite(knee_y) and abs(knee_y - hip_y) < 0.35 * torso
+    if signals.view == "side":
+        lr = np.nanmedian(np.abs(signals["elbow_angle_left"] - signals["elbow_angle_right"])[v])
+        wr_y = np.nanpercentile(np.minimum(xy[:, L["left_wrist"], 1], xy[:, L["right_wrist"], 1])[v], 10)
+        if incl < 35 and wr_y < sh_y and not seated:
+            return ExerciseEstimate("face_pull", 0.5, "upright trunk, hands at face height")
+        if incl < 40 and seated:
+            return ExerciseEstimate("seated_cable_row", 0.6, "seated with an upright trunk")
+        if incl >= 60 and lr > 40:
+            return ExerciseEstimate("one_arm_row", 0.5, "trunk near horizontal, one arm rows")
+        if incl >= 25:
+            return ExerciseEstimate("bent_over_row", 0.6, f"hip hinge ({incl:.0f} deg from vertical)")
+        return ExerciseEstimate("unknown_row", 0.3, "upright trunk")
+    if seated:
+        return ExerciseEstimate("chest_supported_row" if wrist_y > sh_y else "seated_cable_row", 0.4,
+                                "seated, seen from the front")
+    return ExerciseEstimate("bent_over_row", 0.4, "standing pull, seen from the front")

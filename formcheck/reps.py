@@ -1,0 +1,226 @@
+"""Rep segmentation and tempo phases from one rep signal.
+
+The rep signal rises toward the top of the movement (elbow flexion for
+pulls, shoulder elevation for shrugs). Reps are the signal's prominent peaks;
+each rep is split by speed thresholds into concentric (rising), hold (near
+still at the top), eccentric (falling) and pause (near still at the bottom).
+Boundary times are interpolated between frames.
+
+Tempo follows the standard four-number notation, in seconds:
+eccentric - pause at the bottom - concentric - hold at the top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal as sps
+
+from .filtering import fill_gaps, lowpass
+
+
+@dataclass
+class RepParams:
+    """Segmentation settings (taken from the profile's ``reps`` section)."""
+
+    smooth_hz: float = 3.0
+    min_rep_s: float = 0.8
+    max_rep_s: float = 15.0
+    min_prominence_frac: float = 0.3  # of the clip's signal range (p97 - p3)
+    min_prominence_abs: float = 20.0  # in the rep signal's unit (deg for elbows)
+    partial_frac: float = 0.35  # a peak this fraction of the typical rep still counts (flagged later)
+    speed_frac: float = 0.12  # phase boundary: speed below this fraction of the phase's peak speed
+    max_pause_s: float = 4.0  # a longer stop at the bottom is rest between sets, not a pause
+    min_concentric_frac: float = 0.5  # a rep needs a rise of at least this fraction of its peak's prominence
+
+
+@dataclass
+class Rep:
+    """One repetition, times in seconds on the video's clock.
+
+    ``None`` marks a phase the clip does not show (e.g. the set ends at the top).
+    """
+
+    index: int
+    start_s: float  # concentric begins
+    peak_s: float  # top reached, hold begins
+    hold_end_s: float | None  # eccentric begins
+    bottom_s: float | None  # eccentric ends, pause begins
+    end_s: float  # pause ends (next rep's start) or the last moment seen of this rep
+    i_start: int
+    i_peak: int
+    i_end: int
+    amplitude: float  # rise of the rep signal from start to peak
+    peak_value: float
+    pause_s: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def concentric_s(self) -> float:
+        return self.peak_s - self.start_s
+
+    @property
+    def hold_s(self) -> float | None:
+        return None if self.hold_end_s is None else self.hold_end_s - self.peak_s
+
+    @property
+    def eccentric_s(self) -> float | None:
+        if self.hold_end_s is None or self.bottom_s is None:
+            return None
+        return self.bottom_s - self.hold_end_s
+
+    def tempo(self) -> tuple[float | None, float | None, float, float | None]:
+        """(eccentric, pause, concentric, hold) seconds."""
+        return (self.eccentric_s, self.pause_s, self.concentric_s, self.hold_s)
+
+    def tempo_str(self) -> str:
+        return "-".join("?" if v is None else f"{v:.1f}" for v in self.tempo())
+
+
+def _crossing(t: np.ndarray, v: np.ndarray, i: int, level: float, direction: int) -> float:
+    """Time between samples i and i+direction where v crosses level (linear interpolation)."""
+    j = i + direction
+    if j < 0 or j >= len(v) or v[j] == v[i]:
+        return float(t[i])
+    frac = (level - v[i]) / (v[j] - v[i])
+    frac = min(1.0, max(0.0, frac))
+    return float(t[i] + frac * (t[j] - t[i]))
+
+
+def _edge(t, speed, lo, hi, i_fast, level, backward: bool) -> float:
+    """Walk from the fastest sample toward lo (backward) or hi (forward) until speed < level."""
+    if backward:
+        i = i_fast
+        while i > lo and speed[i] >= level:
+            i -= 1
+        # speed[i] < level <= speed[i+1]: interpolate between i and i+1
+        return _crossing(t, speed, i, level, +1) if speed[i] < level else float(t[i])
+    i = i_fast
+    while i < hi and speed[i] >= level:
+        i += 1
+    return _crossing(t, speed, i, level, -1) if speed[i] < level else float(t[i])
+
+
+def prepare_signal(times_s: np.ndarray, x: np.ndarray, fps: float, params: RepParams) -> np.ndarray:
+    """Bridge gaps up to 1 s and low-pass the rep signal for segmentation."""
+    return lowpass(fill_gaps(x, times_s, 1.0), fps, params.smooth_hz)
+
+
+def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
+                 params: RepParams | None = None, *, min_prominence_abs: float | None = None) -> list[Rep]:
+    """Find reps and their phase boundaries.
+
+    Args:
+        times_s: (T,) seconds.
+        rep_signal: (T,) signal rising toward the top of each rep (NaN allowed).
+        fps: sampling rate of the signal.
+        params: segmentation settings.
+        min_prominence_abs: override of the absolute prominence floor (signal units).
+
+    Returns:
+        Reps in time order, numbered from 1.
+    """
+    params = params or RepParams()
+    floor = params.min_prominence_abs if min_prominence_abs is None else min_prominence_abs
+    t = np.asarray(times_s, float)
+    s = prepare_signal(t, np.asarray(rep_signal, float), fps, params)
+    ok = np.isfinite(s)
+    if ok.sum() < max(5, int(fps * params.min_rep_s)):
+        return []
+    lo_v, hi_v = np.nanpercentile(s[ok], [3, 97])
+    span = hi_v - lo_v
+    # Work on a copy with NaN runs set below everything, so peaks never straddle a gap.
+    s_fill = np.where(ok, s, lo_v - span)
+    prom_min = max(floor, params.min_prominence_frac * span)
+    distance = max(1, int(params.min_rep_s * fps * 0.6))
+    # Pad both ends with the clip's low so a set that ends at the top still has a full-height last peak
+    # (a clip that starts at the top gives a first peak with no concentric, dropped below).
+    padded = np.concatenate([[lo_v - span], s_fill, [lo_v - span]])
+    peaks, props = sps.find_peaks(padded, prominence=prom_min, distance=distance)
+    peaks = peaks - 1
+    inside = (peaks >= 0) & (peaks < len(s_fill))
+    peaks, props = peaks[inside], {"prominences": props["prominences"][inside]}
+    if len(peaks) == 0:
+        return []
+    proms = props["prominences"]
+    typical = float(np.median(proms))
+    keep = proms >= max(prom_min, params.partial_frac * typical)
+    peaks = peaks[keep]
+
+    dt = np.gradient(t)
+    vel = np.gradient(np.nan_to_num(s, nan=np.nanmean(s))) / dt
+    vel[~ok] = 0.0
+    reps: list[Rep] = []
+    prev_bottom_i = 0
+    n = len(s)
+    for k, p in enumerate(peaks):
+        lo = prev_bottom_i
+        hi_lim = peaks[k + 1] if k + 1 < len(peaks) else n - 1
+        # Bottom before this peak: the lowest point since the previous rep's bottom.
+        v0 = lo + int(np.nanargmin(s_fill[lo:p + 1]))
+        v1 = p + int(np.nanargmin(s_fill[p:hi_lim + 1]))
+        rise = s[p] - s[v0]
+        fall = s[p] - s[v1]
+        if not np.isfinite(rise) or rise < params.min_concentric_frac * max(prom_min, 0.5 * typical):
+            prev_bottom_i = v1
+            continue  # the clip starts mid-rep (no concentric seen): not a rep
+        # Concentric: fastest rise between bottom and peak.
+        i_up = v0 + int(np.argmax(vel[v0:p + 1]))
+        up_level = params.speed_frac * max(vel[i_up], 1e-9)
+        start = _edge(t, vel, v0, p, i_up, up_level, backward=True)
+        peak = _edge(t, vel, v0, p, i_up, up_level, backward=False)
+        has_ecc = np.isfinite(fall) and fall >= 0.5 * rise and v1 > p
+        hold_end = bottom = None
+        if has_ecc:
+            i_dn = p + int(np.argmin(vel[p:v1 + 1]))
+            dn_level = params.speed_frac * max(-vel[i_dn], 1e-9)
+            hold_end = _edge(t, -vel, p, v1, i_dn, dn_level, backward=True)
+            bottom = _edge(t, -vel, p, v1, i_dn, dn_level, backward=False)
+            hold_end = max(hold_end, peak)
+        dur = (bottom if bottom is not None else t[min(hi_lim, n - 1)]) - start
+        if dur > params.max_rep_s:
+            prev_bottom_i = v1
+            continue
+        reps.append(Rep(index=len(reps) + 1, start_s=start, peak_s=peak, hold_end_s=hold_end, bottom_s=bottom,
+                        end_s=bottom if bottom is not None else float(t[v1 if v1 > p else n - 1]),
+                        i_start=int(np.searchsorted(t, start)), i_peak=int(p),
+                        i_end=int(v1 if has_ecc else n - 1), amplitude=float(rise), peak_value=float(s[p])))
+        prev_bottom_i = v1
+    # Pauses: from one rep's bottom to the next rep's start (a long stop is rest, not a pause).
+    for a, b in zip(reps, reps[1:]):
+        if a.bottom_s is not None:
+            gap = max(0.0, b.start_s - a.bottom_s)
+            if gap <= params.max_pause_s:
+                a.pause_s = gap
+                a.end_s = b.start_s
+            else:
+                a.pause_s = None
+                a.extra["rest_after_s"] = gap
+    return reps
+
+
+def phase_labels(times_s: np.ndarray, reps: list[Rep]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame phase name and rep number (0 outside reps).
+
+    Returns:
+        (phase (T,) array of str in {"", "concentric", "hold", "eccentric", "pause"}, rep (T,) int).
+    """
+    t = np.asarray(times_s)
+    phase = np.full(len(t), "", dtype=object)
+    rep_no = np.zeros(len(t), np.int64)
+    for r in reps:
+        bounds = [("concentric", r.start_s, r.peak_s)]
+        if r.hold_end_s is not None:
+            bounds.append(("hold", r.peak_s, r.hold_end_s))
+            if r.bottom_s is not None:
+                bounds.append(("eccentric", r.hold_end_s, r.bottom_s))
+                if r.pause_s is not None:
+                    bounds.append(("pause", r.bottom_s, r.bottom_s + r.pause_s))
+        else:
+            bounds.append(("hold", r.peak_s, r.end_s + 1e-9))
+        for name, a, b in bounds:
+            m = (t >= a) & (t < b)
+            phase[m] = name
+            rep_no[m] = r.index
+    return phase, rep_no
