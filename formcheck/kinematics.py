@@ -158,8 +158,12 @@ def _shoulder_width(g: Geometry) -> np.ndarray:
 
 
 def _head_fwd(g: Geometry) -> np.ndarray:
-    """Ear ahead of the shoulder, perpendicular to the trunk, in torso lengths (neck craning grows it)."""
-    return ((g.mid_ear - g.mid_sh) * g.n_fwd).sum(1) / g.torso_px
+    """Ear ahead of the shoulder horizontally, in torso lengths (side view; neck craning grows it).
+
+    Horizontal rather than across the trunk, so leaning back with a level head (a
+    trunk-swing matter) does not read as craning.
+    """
+    return g.facing * (g.mid_ear[:, 0] - g.mid_sh[:, 0]) / g.torso_px
 
 
 def _rotation(g: Geometry) -> np.ndarray:
@@ -212,7 +216,7 @@ SIGNALS: tuple[SignalDef, ...] = (
               "shoulder translation back along the trunk, against the ears (retraction proxy)", proxy=True),
     SignalDef("shoulder_width", "ratio", ("front", "rear"), _shoulder_width,
               "3-D shoulder width relative to the clip's median (narrows with retraction)", proxy=True),
-    SignalDef("head_forward", "torso", ("side",), _head_fwd, "ear ahead of the shoulder line (neck craning)"),
+    SignalDef("head_forward", "torso", ("side",), _head_fwd, "ear ahead of the shoulder, horizontally (neck craning)"),
     SignalDef("trunk_rotation", "deg", ("front", "rear", "oblique"), _rotation,
               "shoulder line against hip line about the vertical (3-D)"),
     SignalDef("lr_elbow_diff", "deg", ("front", "rear", "oblique"), _lr_elbow, "left minus right elbow angle"),
