@@ -55,11 +55,26 @@ def _add_pose(sub) -> None:
     p.set_defaults(func=cmd_pose)
 
 
+def _check_writable_dir(folder: Path, what: str, target: Path | None = None) -> None:
+    """Fail before the slow pose pass if results could not be saved."""
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    import os
+
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise OptionError(f"Cannot write {what} to '{target or folder}' ('{probe}' is not a writable folder). "
+                          "Choose another output path.")
+
+
 def cmd_pose(args) -> int:
     from .pose import estimate_video
     from .progress import ProgressBar
 
     out = Path(args.output) if args.output else Path(args.video).with_suffix(".poses.npz")
+    if out.is_dir():
+        raise OptionError(f"'{out}' is a folder; give a file name for the poses, e.g. {out / 'poses.npz'}.")
+    _check_writable_dir(out.parent, "the poses file", out)
     bar = ProgressBar("pose")
     t0 = time.perf_counter()
     try:
@@ -133,6 +148,8 @@ def cmd_analyze(args) -> int:
     from .analysis import analyze
     from .progress import ProgressBar
 
+    if args.out:
+        _check_writable_dir(Path(args.out), "the results")
     bar = ProgressBar("pose")
     try:
         result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,

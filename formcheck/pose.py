@@ -116,6 +116,9 @@ def _nan_pose() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             np.full(N_LANDMARKS, np.nan, np.float32))
 
 
+import re
+
+_GLOG_LINE = re.compile(r"^[IWEF]\d{4} ")  # C++ log lines: our own messages say what went wrong instead
 _NATIVE_NOISE = ("XNNPACK delegate", "Logging before InitGoogle", "inference_feedback_manager",
                  "landmark_projection_calculator", "All log messages before absl")
 
@@ -148,7 +151,8 @@ class _native_stderr_filtered:
         self._tmp.seek(0)
         text = self._tmp.read().decode("utf-8", "replace")
         self._tmp.close()
-        keep = [ln for ln in text.splitlines() if ln.strip() and not any(n in ln for n in _NATIVE_NOISE)]
+        keep = [ln for ln in text.splitlines()
+                if ln.strip() and not any(n in ln for n in _NATIVE_NOISE) and not _GLOG_LINE.match(ln)]
         if keep:
             os.write(2, ("\n".join(keep) + "\n").encode())
 
@@ -192,7 +196,10 @@ class PoseEstimator:
             try:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
             except Exception as exc:  # MediaPipe raises RuntimeError/ValueError on a bad bundle
-                raise ModelError(f"MediaPipe could not load the model '{self.model_path.name}': {exc}") from None
+                raise ModelError(
+                    f"MediaPipe could not load the model '{self.model_path.name}' ({exc}). It is not a working pose "
+                    f"landmarker bundle: use one of the bundled models ({', '.join(MODELS)})."
+                ) from None
             # The first inference logs more warnings; run it on a blank frame while we filter.
             self._landmarker.detect_for_video(
                 mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)), 0)

@@ -135,16 +135,11 @@ def test_no_frames_in_the_chosen_range(bad, tmp_path):
     assert not out_npz.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a zip .task that MediaPipe cannot load gives a message with no "
-                   "'what to do' (pose.py PoseEstimator.__init__, 'MediaPipe could not load the model')")
 def test_zip_that_is_not_a_pose_bundle(bad, tmp_path):
     rc, out, err = run_cli("pose", "valid.mp4", "-o", tmp_path / "o.npz", "--model", "not_pose.task", cwd=bad)
     assert_user_error(rc, out, err, "not_pose.task", "lite, full, heavy")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an unwritable -o path fails only after the whole pose pass and is "
-                   "reported as 'internal error ... report it' with exit 1 (cli.py cmd_pose -> PoseSeries.save "
-                   "raises OSError, not a FormcheckError)")
 def test_unwritable_output_is_a_user_error(bad, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
@@ -210,9 +205,6 @@ def test_pose_trimmed_with_default_output_name(small_video, tmp_path):
     assert np.isnan(s.image_xy).all()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a .task whose tflite files are damaged lets a native MediaPipe log line "
-                   "('W0000 ... image_tensor_specs.cc ... more than 1 subgraphs') through to stderr and the "
-                   "message has no 'what to do' (pose.py _NATIVE_NOISE / PoseEstimator.__init__)")
 def test_task_with_damaged_models_inside(bad, tmp_path):
     damaged = tmp_path / "damaged.task"
     with zipfile.ZipFile(REPO / "models" / "pose_landmarker_lite.task") as zi, zipfile.ZipFile(damaged, "w") as zo:
