@@ -30,6 +30,17 @@ def rep_signal(signals, name: str) -> np.ndarray:
     return signals[name]
 
 
+PULL_SIGNALS = ("hand_travel", "elbow_flexion")
+_FLOOR_KEY = {"elbow_flexion": "min_prominence_deg", "hand_travel": "min_prominence_hand"}
+
+
+def _segment(pose, signals, prof: dict, sig_name: str):
+    rp = {k: v for k, v in prof["reps"].items() if k in RepParams.__dataclass_fields__}
+    # The absolute prominence floor is in the rep signal's own unit.
+    rp["min_prominence_abs"] = prof["reps"][_FLOOR_KEY.get(sig_name, "min_prominence_torso")]
+    return segment_reps(pose.times_s, rep_signal(signals, sig_name), pose.fps, RepParams(**rp))
+
+
 def _check_options(exercise, view, model):
     if exercise not in (None, "auto") and exercise not in EXERCISES:
         raise OptionError(f"Unknown exercise '{exercise}'. Use auto or one of: {', '.join(EXERCISES)}.")
@@ -97,13 +108,15 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
             the_ex, ex_source = exercise, "given"
         prof = profiles.resolve(the_ex, the_view, user)
         target = target_given or tuple(prof["target_tempo"])
-        rp = {k: v for k, v in prof["reps"].items() if k in RepParams.__dataclass_fields__}
         sig_name = prof["reps"]["rep_signal"]
-        # The absolute prominence floor is in the rep signal's own unit.
-        rp["min_prominence_abs"] = prof["reps"]["min_prominence_deg" if sig_name == "elbow_flexion"
-                                                else "min_prominence_torso"]
-        params = RepParams(**rp)
-        reps = segment_reps(pose.times_s, rep_signal(signals, sig_name), pose.fps, params)
+        reps = _segment(pose, signals, prof, sig_name)
+        if not reps and sig_name in PULL_SIGNALS:
+            # The view's usual pull signal found nothing (e.g. a foreshortened arm): try the other one.
+            other = next(n for n in PULL_SIGNALS if n != sig_name)
+            reps = _segment(pose, signals, prof, other)
+            if reps:
+                sig_name = other
+                prof["reps"]["rep_signal"] = other
         assessed = assess_reps(signals, reps, prof, series.visibility, target, the_ex)
         cues = set_cues(assessed, prof, target)
     if not reps:

@@ -189,8 +189,8 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
         # Tempo (measurable in every view).
         ecc, pause, conc, hold = r.tempo()
         ra.metrics.update({"concentric_s": (conc, "s"), "hold_s": (hold, "s"), "eccentric_s": (ecc, "s"),
-                           "pause_s": (pause, "s"), "range": (r.amplitude, "deg" if "elev" not in
-                                                               profile["reps"]["rep_signal"] else "torso")})
+                           "pause_s": (pause, "s"), "range": (r.amplitude, "deg" if profile["reps"]["rep_signal"] == "elbow_flexion"
+                                                       else "torso")})
         if hold is not None and target[3] > 0 and "short_hold" not in off:
             thr = max(fcfg["short_hold"]["min_hold_s"], fcfg["short_hold"]["frac_of_target"] * target[3])
             if hold < thr:
@@ -208,6 +208,9 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
                                            r.peak_s))
 
         # Shrug: rise along the trunk against the ears AND the hips (both must agree).
+        if r.bottom_s is None and group_ok(ra, "shrug"):
+            # The set ends at the top (weight being put down?): judge no shoulder position on it.
+            ra.unmeasurable["shrug"] = "rep not finished in the clip"
         if measurable("shrug"):
             d_ear = rise("shoulder_elev_ear")
             d_hip = rise("shoulder_elev_hip")
@@ -216,10 +219,11 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
                 shrug = np.nan
             ra.metrics.update({"shoulder_rise_ear": (d_ear, "torso"), "shoulder_rise_hip": (d_hip, "torso"),
                                "shoulder_rise": (shrug, "torso")})
+            c = fcfg["shrug"]
             if exercise != "shrug" and "shrug" not in off and np.isfinite(shrug) and \
-                    shrug >= fcfg["shrug"]["min_rise_torso"]:
+                    d_ear >= c["min_rise_ear_torso"] and d_hip >= c["min_rise_hip_torso"]:
                 worst = _argmax_time(t, signals["shoulder_elev_ear"], a0, rep_end)
-                ra.findings.append(Finding("shrug", shrug, fcfg["shrug"]["min_rise_torso"], "torso", worst))
+                ra.findings.append(Finding("shrug", d_ear, c["min_rise_ear_torso"], "torso", worst))
 
         # Retraction (squeeze) proxies.
         if measurable("retraction") and exercise != "shrug":
@@ -282,6 +286,10 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
                 ra.findings.append(Finding("asymmetry", d_el, c["min_elbow_deg"], "deg", r.peak_s))
         out.append(ra)
     return out
+
+
+def group_ok(ra: RepAssessment, group: str) -> bool:
+    return group not in ra.unmeasurable
 
 
 def _far_side(name: str, near: str) -> bool:

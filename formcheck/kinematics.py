@@ -174,6 +174,37 @@ def _rotation(g: Geometry) -> np.ndarray:
     return np.degrees((a + np.pi) % (2 * np.pi) - np.pi)
 
 
+def _hand_travel(g: Geometry) -> np.ndarray:
+    """Hand position along its main direction of travel, relative to the shoulder, in torso lengths.
+
+    The wrists' path relative to the shoulders (image coordinates from the side,
+    world coordinates otherwise) is reduced to its first principal component,
+    signed so that it grows as the elbows bend. Unlike the elbow angle, it does
+    not saturate near the top of a row, so phase boundaries stay sharp.
+    """
+    if g.view == "side":
+        side = g.near_side()
+        rel = (g.p(f"{side}_wrist") - g.p(f"{side}_shoulder")) / g.torso_px
+        flex = 180 - _elbow2d(side)(g)
+    else:
+        rel = np.concatenate([(g.pw("left_wrist") - g.pw("left_shoulder")),
+                              (g.pw("right_wrist") - g.pw("right_shoulder"))], axis=1) / g.torso_m
+        flex = 180 - _elbow_best(g)
+    ok = np.isfinite(rel).all(1)
+    out = np.full(len(rel), np.nan)
+    if ok.sum() < 5:
+        return out
+    x = rel[ok] - rel[ok].mean(0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    proj = x @ vt[0]
+    f = flex[ok]
+    good = np.isfinite(f)
+    if good.sum() > 3 and np.corrcoef(proj[good], f[good])[0, 1] < 0:
+        proj = -proj
+    out[ok] = proj
+    return out
+
+
 def _lr_elbow(g: Geometry) -> np.ndarray:
     return _elbow3d("left")(g) - _elbow3d("right")(g)
 
@@ -197,6 +228,7 @@ SIGNALS: tuple[SignalDef, ...] = (
     SignalDef("elbow_angle_3d_left", "deg", ALL, _elbow3d("left"), "left elbow angle from 3-D landmarks"),
     SignalDef("elbow_angle_3d_right", "deg", ALL, _elbow3d("right"), "right elbow angle from 3-D landmarks"),
     SignalDef("elbow_angle", "deg", ALL, _elbow_best, "elbow angle (near arm from the side, 3-D mean otherwise)"),
+    SignalDef("hand_travel", "torso", ALL, _hand_travel, "hands along their main path of travel (rep signal)"),
     SignalDef("elbow_behind_trunk", "torso", ("side",), _elbow_behind,
               "elbow travel behind the trunk line (retraction proxy)", proxy=True),
     SignalDef("elbow_behind_trunk_3d", "torso", ("front", "rear", "oblique"), _elbow_behind_3d,

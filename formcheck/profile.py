@@ -52,6 +52,10 @@ def resolve(exercise: str, view: str, user: dict | None = None) -> dict:
     out = {k: v for k, v in base.items() if k not in ("exercises", "views")}
     out = _merge(out, base.get("exercises", {}).get(exercise, {}))
     out = _merge(out, base.get("views", {}).get(view, {}))
+    # An exercise's own rep signal (e.g. shoulder elevation for shrugs) wins over a view's default.
+    ex_reps = base.get("exercises", {}).get(exercise, {}).get("reps", {})
+    if "rep_signal" in ex_reps:
+        out["reps"]["rep_signal"] = ex_reps["rep_signal"]
     out.setdefault("faults_off", [])
     return out
 
