@@ -1,0 +1,28 @@
+"""formcheck: a computer-vision form checker for rows and shrugs.
+
+    >>> import formcheck
+    >>> result = formcheck.analyze("set.mp4", tempo="3-0-1-1")
+    >>> result.rep_count, result.to_dict()["cues"]
+
+Heavy dependencies (mediapipe, PyAV) load only when used.
+"""
+
+from .errors import FormcheckError, ModelError, OptionError, PoseDataError, VideoError
+
+__version__ = "0.1.0"
+__all__ = ["analyze", "analyze_series", "FormcheckError", "ModelError", "OptionError", "PoseDataError",
+           "VideoError", "__version__"]
+
+
+def analyze(path, **options):
+    """Analyse a row or shrug set; see :func:`formcheck.analysis.analyze` for the options."""
+    from .analysis import analyze as _analyze
+
+    return _analyze(path, **options)
+
+
+def analyze_series(series, **options):
+    """Analyse an already extracted PoseSeries; see :func:`formcheck.analysis.analyze_series`."""
+    from .analysis import analyze_series as _analyze_series
+
+    return _analyze_series(series, **options)
