@@ -30,7 +30,7 @@ class RepParams:
     min_prominence_frac: float = 0.3  # of the clip's signal range (p97 - p3)
     min_prominence_abs: float = 20.0  # in the rep signal's unit (deg for elbows)
     partial_frac: float = 0.35  # a peak this fraction of the typical rep still counts (flagged later)
-    speed_frac: float = 0.12  # phase boundary: speed below this fraction of the phase's peak speed
+    speed_frac: float = 0.05  # phase boundary: speed below this fraction of the phase's peak speed
     max_pause_s: float = 4.0  # a longer stop at the bottom is rest between sets, not a pause
     min_concentric_frac: float = 0.5  # a rep needs a rise of at least this fraction of its peak's prominence
 
