@@ -1,0 +1,162 @@
+"""``formcheck live``: count reps and coach tempo from a webcam in an OpenCV window.
+
+A grabber thread reads the camera into a one-slot mailbox (:class:`formcheck.live.LatestFrame`),
+so when analysis is slower than the camera, stale frames are dropped instead of
+queueing up and adding delay. The main thread analyses the newest frame, shows
+it (q or Esc quits), and prints the same report as ``formcheck analyze`` at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+
+from .errors import FormcheckError, OptionError
+
+log = logging.getLogger(__name__)
+
+WINDOW = "formcheck live (q to finish)"
+
+
+def add_parser(subparsers) -> None:
+    """Register the ``live`` sub-command on an argparse sub-parsers object."""
+    from .kinematics import EXERCISES
+
+    p = subparsers.add_parser(
+        "live", help="live rep counter, tempo guide and shrug warning from a webcam",
+        description="Analyse a set live from a webcam: reps, phase, a tempo guide and a shrug warning on the "
+                    "video; the full report is printed when you press q.")
+    p.add_argument("--camera", type=int, default=0, help="camera number (default 0)")
+    p.add_argument("--video", default=None, metavar="FILE",
+                   help="play a video file in real time instead of a camera (for trying it out)")
+    p.add_argument("--model", default="lite", choices=["lite", "full", "heavy"],
+                   help="pose model (default lite: the fastest)")
+    p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
+                   help="auto (default) or one of: " + ", ".join(EXERCISES))
+    p.add_argument("--tempo", default=None, help="target tempo eccentric-pause-concentric-hold, e.g. 3-0-1-1")
+    p.add_argument("--no-window", action="store_true", help="no video window; print each rep as it happens")
+    p.add_argument("--out", default=None, help="folder for results.json, reps.csv and the report at the end")
+    p.set_defaults(func=run)
+
+
+def _frames(args, stop: threading.Event):
+    """Frames from the camera, or from a file paced at its own timestamps."""
+    from .video import CameraSource, open_video
+
+    if args.video:
+        src = open_video(args.video, max_side=640)
+        t_start = None
+        with src:
+            for fr in src:
+                if stop.is_set():
+                    return
+                now = time.monotonic()
+                t_start = now - fr.time_s if t_start is None else t_start
+                delay = t_start + fr.time_s - now
+                if delay > 0:
+                    time.sleep(delay)
+                yield fr
+        return
+    with CameraSource(args.camera, max_side=640) as cam:
+        for fr in cam:
+            if stop.is_set():
+                return
+            yield fr
+
+
+def run(args) -> int:
+    """Run a live session until q / Esc / Ctrl-C or the end of the video; print the report."""
+    import cv2
+
+    from .cli import print_report
+    from .live import LatestFrame, LiveSession
+    from .video import CameraSource
+
+    if args.camera < 0:
+        raise OptionError(f"--camera must be 0 or more, got {args.camera}.")
+    if args.video is None:
+        CameraSource(args.camera).close()  # fail early, with our message, if the camera is not there
+    session = LiveSession(args.model, exercise=args.exercise, tempo=args.tempo)
+    box = LatestFrame()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def grab():
+        try:
+            for fr in _frames(args, stop):
+                box.put(fr)
+        except BaseException as exc:  # hand it to the main thread
+            errors.append(exc)
+        finally:
+            box.close()
+
+    grabber = threading.Thread(target=grab, name="formcheck-grab", daemon=True)
+    grabber.start()
+    show = not args.no_window
+    last_reps = 0
+    try:
+        while True:
+            fr = box.get(timeout=5.0)
+            if fr is None:
+                break
+            out, st = session.process(fr.image, fr.time_s)
+            if st.reps != last_reps:
+                last_reps = st.reps
+                if not show:
+                    prev = f"   (rep {st.reps - 1} tempo {st.last_tempo})" if st.last_tempo and st.reps > 1 else ""
+                    print(f"rep {st.reps}{prev}", flush=True)
+            if show:
+                try:
+                    cv2.imshow(WINDOW, cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
+                    key = cv2.waitKey(1) & 0xFF
+                except cv2.error:
+                    raise FormcheckError("No display to open a window on. Run with --no-window, "
+                                         "or use the web app: streamlit run app.py") from None
+                if key in (ord("q"), 27):
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if show:
+            try:
+                cv2.destroyAllWindows()
+            except cv2.error:
+                pass
+        grabber.join(timeout=2)
+    if errors and not isinstance(errors[0], StopIteration):
+        session.close()
+        if isinstance(errors[0], FormcheckError):
+            raise errors[0]
+        raise FormcheckError(f"The camera stopped: {errors[0]}")
+    log.debug("live: %d frames analysed, %d dropped", session.frames, box.dropped)
+    result = session.finish()
+    print()
+    print_report(result)
+    if args.out:
+        from . import outputs
+
+        written = outputs.write_outputs(result, args.out, video=False)
+        print(f"\nwrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Stand-alone entry point (``python -m formcheck.live_cli``) until ``live`` is wired into cli.py."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="formcheck")
+    sub = parser.add_subparsers(dest="command")
+    add_parser(sub)
+    args = parser.parse_args(["live", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        sys.exit(args.func(args))
+    except FormcheckError as exc:
+        print(f"formcheck: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
