@@ -60,16 +60,18 @@ class LiveState:
         detected: a person was found in this frame.
         reps: reps counted so far.
         phase: "" (not started / nobody), "concentric", "hold", "eccentric" or "pause".
+        phase_s: seconds spent in the current phase so far.
         exercise: exercise being counted ("auto" until the movement tells row from shrug).
         view: camera view used for the signals (None until known).
         rep_signal: current rep-signal value (deg of elbow flexion, or torso lengths of elevation).
         position: where the rep signal sits in the set's range, 0 (bottom) .. 1 (top); NaN if unknown.
         guide_phase: the phase the target tempo says you should be in ("" before the first rep).
         guide_left_s: seconds left in that phase of the guide.
+        guide_total_s: that phase's full length in the target tempo (s).
         guide_text: e.g. "Lower 1.4 s".
         on_pace: your phase matches the guide's.
         shrug: the shrug warning is on (shoulders rising toward the ears).
-        shrug_rise: current rise (torso lengths, the smaller of the ear and hip proxies) in this rep.
+        shrug_rise: current shoulder rise toward the ears since this rep's start (torso lengths).
         shrug_reps: reps on which the warning fired.
         last_tempo: the last finished rep's tempo "ecc-pause-conc-hold" (s), or "".
         message: a hint for the lifter ("Step into view", ...), or "".
@@ -87,8 +89,10 @@ class LiveState:
     position: float = float("nan")
     guide_phase: str = ""
     guide_left_s: float = 0.0
+    guide_total_s: float = 0.0
     guide_text: str = ""
     on_pace: bool = True
+    phase_s: float = float("nan")
     shrug: bool = False
     shrug_rise: float = float("nan")
     shrug_reps: list[int] = field(default_factory=list)
@@ -264,17 +268,17 @@ class TempoGuide:
         """The lifter just started a concentric: the guide's cycle starts now."""
         self.t0 = t
 
-    def at(self, t: float) -> tuple[str, float]:
-        """(phase the tempo asks for, seconds left in it); ("", 0) before the first pull."""
+    def at(self, t: float) -> tuple[str, float, float]:
+        """(phase the tempo asks for, seconds left in it, its full length); ("", 0, 0) before the first pull."""
         if self.t0 is None or self.period <= 0:
-            return "", 0.0
+            return "", 0.0, 0.0
         u = (t - self.t0) % self.period
         for name, d in self.cycle:
             if u < d:
-                return name, d - u
+                return name, d - u, d
             u -= d
         name, d = self.cycle[-1]
-        return name, 0.0
+        return name, 0.0, d
 
 
 def shrug_fires(rise_ear: float, rise_hip: float, prof: dict) -> bool:
@@ -348,6 +352,8 @@ class LiveSession:
         self._f_world = OneEuro(min_cutoff_hz=1.5, beta=0.5)
         self._win: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self._last_xy: np.ndarray | None = None  # smoothed pixels of the latest detection (for drawing)
+        self._last_vis = np.zeros(33)
+        self._overlay = None
         self._seen_s = -math.inf  # last time a person was seen
         self._last_t: float | None = None
         self._t0: float | None = None
@@ -368,11 +374,8 @@ class LiveSession:
         self._speed_hist = _Window(10.0)
         self._rep_no = 0
         self._shrug_base: tuple[float, float] | None = None
-        self._shrug_rep_max = float("nan")
         self._shrug_on_until = -math.inf
         self._shrug_reps: list[int] = []
-        self._top_s: float | None = None
-        self._ecc_start: float | None = None
         self._last_tempo = ""
         self._rep_marks: dict[str, float | None] = {}
         self.state = LiveState(exercise=self.exercise, view=self.view)
@@ -466,6 +469,7 @@ class LiveSession:
             sx = self._f_xy(xy_m, t)
             sw = self._f_world(w_m, t)
             self._last_xy = sx
+            self._last_vis = np.nan_to_num(vis.astype(np.float64))
             self._win.append((t, sx, sw, vis.astype(np.float64)))
         while self._win and self._win[0][0] < t - self.WINDOW_S:
             self._win.popleft()
@@ -624,6 +628,7 @@ class LiveSession:
             self._on_phase_change(self._phase, "concentric", t)
             self._phase, self._phase_since = "concentric", t
         st.phase = self._phase
+        st.phase_s = t - self._phase_since if self._phase else float("nan")
 
     def _on_phase_change(self, old: str, new: str, t: float) -> None:
         m = self._rep_marks
@@ -664,7 +669,6 @@ class LiveSession:
             ear, hip = ear[np.isfinite(ear)], hip[np.isfinite(hip)]
             self._shrug_base = (float(np.median(ear)), float(np.median(hip))) if len(ear) and len(hip) else None
             self._rep_no = c.count
-            self._shrug_rep_max = float("nan")
         if self._shrug_base is None or not (c.up or self._phase in ("concentric", "hold")):
             st.shrug = t < self._shrug_on_until
             return
@@ -675,9 +679,7 @@ class LiveSession:
             return
         rise_ear = float(np.median(ear)) - self._shrug_base[0]
         rise_hip = float(np.median(hip)) - self._shrug_base[1]
-        rise = min(rise_ear, rise_hip)
-        st.shrug_rise = rise
-        self._shrug_rep_max = rise if not math.isfinite(self._shrug_rep_max) else max(self._shrug_rep_max, rise)
+        st.shrug_rise = rise_ear  # the value the offline finding reports (against the ears)
         if shrug_fires(rise_ear, rise_hip, self._prof()):
             self._shrug_on_until = t + 0.8  # keep the warning up long enough to read
             if self._rep_no and self._rep_no not in self._shrug_reps:
@@ -685,9 +687,9 @@ class LiveSession:
         st.shrug = t < self._shrug_on_until
 
     def _guide(self, st: LiveState, t: float) -> None:
-        phase, left = self.guide.at(t)
+        phase, left, total = self.guide.at(t)
         verbs = SHRUG_VERBS if self.exercise == "shrug" else PHASE_VERBS
-        st.guide_phase, st.guide_left_s = phase, left
+        st.guide_phase, st.guide_left_s, st.guide_total_s = phase, left, total
         if phase:
             st.guide_text = f"{verbs[phase]} {left:.1f} s"
             st.on_pace = st.phase in ("", phase)
@@ -698,6 +700,18 @@ class LiveSession:
     # -- drawing ------------------------------------------------------------
     def _draw(self, rgb: np.ndarray, st: LiveState, scale: tuple[float, float]) -> np.ndarray:
         xy = None if self._last_xy is None else self._last_xy * np.array(scale)
+        h, w = rgb.shape[:2]
+        if self._overlay is not False and (self._overlay is None or self._overlay.size != (w, h)):
+            try:
+                self._overlay = LiveOverlay((w, h), self._prof())
+            except ImportError:  # formcheck.render not available: the minimal overlay below
+                self._overlay = False
+        if self._overlay:
+            try:
+                return self._overlay.draw(rgb, xy, self._last_vis, st, self._target())
+            except Exception:  # the overlay must never stop a live set
+                log.warning("live overlay failed; using the plain one", exc_info=True)
+                self._overlay = False
         return draw_overlay(rgb, xy, st)
 
     # -- the end of the set -------------------------------------------------
@@ -760,7 +774,105 @@ class LiveSession:
         self.close()
 
 
-# --- the overlay (used until/unless formcheck.render provides annotate_live) ------------------------------------
+# --- the overlay ------------------------------------------------------------------------------------------------
+
+class LiveOverlay:
+    """The live overlay, drawn with :mod:`formcheck.render`'s annotators and primitives (same look as uploads).
+
+    Skeleton and shoulder-to-ear lines, the shrug gauge (rows), a HUD with the rep
+    count, your phase and the tempo guide, and the shrug warning banner.
+
+    Args:
+        size: (width, height) of the frames.
+        prof: resolved profile (for the shrug threshold drawn on the gauge).
+
+    Raises:
+        ImportError: formcheck.render is not available.
+    """
+
+    def __init__(self, size: tuple[int, int], prof: dict):
+        from . import render
+
+        self.r = render
+        self.size = size
+        self.style = render.Style.for_size(*size)
+        c = prof["faults"]["shrug"]
+        self.shrug_thr = float(c.get("min_rise_ear_torso", c.get("min_rise_torso", 0.06)))
+        self.skeleton = render.SkeletonAnnotator(self.style)
+        self.gauge = render.ElevationGaugeAnnotator(self.style, self.shrug_thr)
+        self.faults = render.FaultAnnotator(self.style)
+        st = self.style
+        self.pad, self.label, self.big, self.mid, self.small = st.px(12), st.px(14), st.px(44), st.px(22), st.px(15)
+        self.x = self.y = st.px(14)
+        self.col1 = max(render.text_size("REPS", self.label, True)[0], render.text_size("88", self.big, True)[0])
+        self.col2 = max(render.text_size("SQUEEZE", self.mid, True)[0],
+                        render.text_size("TEMPO  Squeeze 8.8 s", self.small, True)[0], st.px(190))
+        self.gap = st.px(20)
+        self.w = 2 * self.pad + self.col1 + self.gap + self.col2
+        self.lh = render.text_size("REPS", self.label, True)[1]
+        self.h = 2 * self.pad + self.lh + render.text_size("8", self.big, True)[1]
+
+    def draw(self, rgb: np.ndarray, xy: np.ndarray | None, vis: np.ndarray, st: LiveState,
+             target: tuple[float, float, float, float]) -> np.ndarray:
+        r, sty = self.r, self.style
+        frame = np.ascontiguousarray(rgb).copy()
+        findings = ()
+        if st.shrug:
+            findings = (r.Finding("shrug", st.shrug_rise, self.shrug_thr, "torso", st.time_s),)
+        pts = xy if xy is not None else np.full((33, 2), np.nan)
+        in_rep = st.phase in ("concentric", "hold", "eccentric")
+        idx = {"eccentric": 0, "pause": 1, "concentric": 2, "hold": 3}
+        fs = r.FrameState(index=0, time_s=st.time_s, xy=pts, visibility=vis if xy is not None else np.zeros(33),
+                          rep=st.reps if in_rep else 0, rep_shown=st.reps, rep_count=st.reps, phase=st.phase,
+                          phase_s=st.phase_s, phase_target_s=target[idx[st.phase]] if st.phase in idx else None,
+                          rise=st.shrug_rise if in_rep else float("nan"), trunk_deg=float("nan"),
+                          trunk_start_dir=None, findings=findings)
+        self.skeleton.annotate(frame, fs)
+        if st.exercise != "shrug" and st.detected:
+            self.gauge.annotate(frame, fs)
+        self._hud(frame, st)
+        if st.shrug:
+            self.faults.annotate(frame, fs)
+        elif st.message:
+            y = sty.height - sty.px(16)
+            w, h = r.text_size(st.message, self.small, True)
+            r.draw_panel(frame, (sty.width - w) // 2 - self.pad, y - h - 2 * self.pad, w + 2 * self.pad,
+                         h + 2 * self.pad, r.PANEL, 0.85, sty.px(10))
+            r.draw_text(frame, st.message, sty.width // 2, y - h - self.pad, self.small, r.TEXT, True, "ct")
+        return frame
+
+    def _hud(self, frame: np.ndarray, st: LiveState) -> None:
+        r, sty = self.r, self.style
+        r.draw_panel(frame, self.x, self.y, self.w, self.h, r.PANEL, 0.75, sty.px(10))
+        x1, y1 = self.x + self.pad, self.y + self.pad
+        r.draw_text(frame, "REPS", x1, y1, self.label, r.MUTED, True)
+        r.draw_text(frame, str(st.reps), x1, y1 + self.lh, self.big, r.TEXT, True)
+        x2 = x1 + self.col1 + self.gap
+        verbs = SHRUG_VERBS if st.exercise == "shrug" else PHASE_VERBS
+        if st.phase:
+            word, col = verbs[st.phase].upper(), r.PHASE_COLORS.get(st.phase, r.TEXT)
+        else:
+            word, col = ("READY" if st.detected else "STEP INTO VIEW"), r.MUTED
+        r.draw_text(frame, word, x2, y1, self.mid, col, True)
+        y = y1 + r.text_size(word, self.mid, True)[1] + sty.px(4)
+        if st.guide_phase:
+            gcol = r.PHASE_COLORS.get(st.guide_phase, r.TEXT)
+            text = f"TEMPO  {verbs[st.guide_phase]} {st.guide_left_s:.1f} s"
+            r.draw_text(frame, text, x2, y, self.small, r.TEXT if st.on_pace else (253, 186, 116), True)
+            y += r.text_size(text, self.small, True)[1] + sty.px(4)
+            # The guide's phase as a bar running out.
+            dur = st.guide_total_s
+            bw = self.col2
+            import cv2
+
+            cv2.rectangle(frame, (x2, y), (x2 + bw, y + sty.px(5)), (51, 65, 85), -1)
+            if dur > 0:
+                fill = int(bw * max(0.0, min(1.0, st.guide_left_s / dur)))
+                cv2.rectangle(frame, (x2, y), (x2 + fill, y + sty.px(5)), gcol, -1)
+        else:
+            r.draw_text(frame, "tempo guide starts at rep 1", x2, y, sty.px(13), r.MUTED)
+
+
 
 _PHASE_RGB = {"concentric": (80, 200, 120), "hold": (250, 200, 60), "eccentric": (90, 160, 255),
               "pause": (190, 190, 190), "": (190, 190, 190)}
