@@ -1,0 +1,322 @@
+"""report.html: one self-contained page a coach can attach to a message to a client.
+
+Everything is inline: CSS, charts as SVG (rendered offline by vl-convert), key frames as base64 JPEG data
+URIs. The page has no scripts and references nothing on the network, so it opens the same anywhere, offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import re
+from pathlib import Path
+from typing import Mapping
+
+import cv2
+import numpy as np
+
+from .render import FAULT_KIND, GROUP_NAMES, KIND_COLORS, OK_COLOR, PHASE_COLORS, PHASES, fault_color, \
+    fault_title, format_finding, hex_color
+from .result import AnalysisResult
+
+log = logging.getLogger(__name__)
+
+THUMB_MAX_SIDE = 960  # key frame thumbnails: sharp on a 2x screen at ~480 CSS px, small enough to mail
+THUMB_QUALITY = 82
+
+_CSS = """
+:root { --ink:#0f172a; --muted:#64748b; --line:#e2e8f0; --bg:#f8fafc; --card:#ffffff; --accent:#2563eb;
+  --posture:%(posture)s; --tempo:%(tempo)s; --range:%(range)s; --ok:%(ok)s; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%%; }
+body { margin:0; background:var(--bg); color:var(--ink);
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+.wrap { max-width: 980px; margin: 0 auto; padding: 0 20px 48px; }
+header.top { background: var(--ink); color: #fff; }
+header.top .wrap { padding-top: 22px; padding-bottom: 22px; display:flex; align-items:flex-end;
+  justify-content:space-between; gap:16px; flex-wrap:wrap; }
+.brand { font-weight: 800; letter-spacing: .02em; font-size: 13px; text-transform: uppercase; color:#93c5fd; }
+h1 { margin: 4px 0 0; font-size: 26px; line-height: 1.2; font-weight: 700; }
+.meta { color:#cbd5e1; font-size: 13px; text-align:right; }
+.meta b { color:#fff; font-weight:600; }
+h2 { font-size: 17px; margin: 34px 0 12px; font-weight: 700; }
+h2 small { font-weight: 400; color: var(--muted); font-size: 13px; margin-left: 6px; }
+.cards { display:grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin-top: 22px; }
+.card { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 14px 16px; }
+.card .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; font-weight:600; }
+.card .v { font-size: 24px; font-weight: 750; margin-top: 2px; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+.card .s { color: var(--muted); font-size: 13px; }
+.verdict { margin: 16px 0 0; font-size: 16px; }
+.tempo-grid { display:grid; grid-template-columns: repeat(4, 1fr); gap: 6px; margin-top: 8px; }
+.tempo-grid div { border-radius: 8px; padding: 6px 8px; background: #f1f5f9; font-size: 12px; color: var(--muted); }
+.tempo-grid b { display:block; font-size: 17px; color: var(--ink); font-variant-numeric: tabular-nums; }
+.tempo-grid i { font-style: normal; }
+ul.cues { list-style: none; padding: 0; margin: 0; display: grid; gap: 8px; }
+ul.cues li { background: var(--card); border: 1px solid var(--line); border-left: 5px solid var(--c, var(--accent));
+  border-radius: 10px; padding: 10px 14px; }
+table { width: 100%%; border-collapse: collapse; background: var(--card); border:1px solid var(--line);
+  border-radius: 12px; overflow: hidden; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 9px 12px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); background: #f1f5f9; }
+tr:last-child td { border-bottom: none; }
+td.num { white-space: nowrap; }
+.tempo span { display:inline-block; min-width: 2.4em; text-align:center; border-radius: 6px; padding: 0 4px; }
+.tempo span.bad { background: color-mix(in srgb, var(--tempo) 16%%, white); color: var(--tempo); font-weight: 700; }
+.chip { display:inline-block; margin: 1px 4px 3px 0; padding: 2px 9px; border-radius: 999px; font-size: 12.5px;
+  font-weight: 600; background: color-mix(in srgb, var(--c) 14%%, white); color: var(--c);
+  border: 1px solid color-mix(in srgb, var(--c) 35%%, white); }
+.chip.ok { --c: var(--ok); }
+.detail { display:block; color: var(--muted); font-size: 12.5px; }
+.nm { display:grid; gap: 8px; }
+.nm div { background: #fff7ed; border: 1px solid #fed7aa; border-radius: 10px; padding: 9px 14px; }
+.nm div.partial { background: #f8fafc; border-color: var(--line); }
+.nm b { text-transform: capitalize; }
+.note { background:#eff6ff; border:1px solid #bfdbfe; border-radius:10px; padding:10px 14px; margin: 8px 0; }
+.warn { background:#fffbeb; border:1px solid #fde68a; border-radius:10px; padding:10px 14px; margin: 8px 0; }
+.chart { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 14px; overflow-x:auto;
+  margin-bottom: 12px; }
+.chart svg { width: 100%%; max-width: 100%%; height: auto; display:block; }
+.frames { display:grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+figure { margin: 0; background: var(--card); border:1px solid var(--line); border-radius: 12px; overflow:hidden; }
+figure img { width: 100%%; height: auto; display:block; background:#000; }
+figcaption { padding: 8px 12px 10px; font-size: 13px; }
+figcaption b { display:block; }
+figure.fault { border-color: color-mix(in srgb, var(--c) 55%%, white); }
+figure.fault figcaption b { color: var(--c); }
+.legend { display:flex; gap: 14px; flex-wrap: wrap; color: var(--muted); font-size: 13px; margin: 6px 0 10px; }
+.legend i { display:inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 5px;
+  vertical-align: -1px; background: var(--c); }
+footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1px solid var(--line); padding-top: 14px; }
+@media (max-width: 560px) { h1 { font-size: 21px; } .meta { text-align:left; } .card .v { font-size: 22px; }
+  th, td { padding: 8px; } }
+@media print { body { background: #fff; } .chart, table, figure, .card { break-inside: avoid; } }
+"""
+
+
+def _e(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _css() -> str:
+    return _CSS % {"posture": hex_color(KIND_COLORS["posture"]), "tempo": hex_color(KIND_COLORS["tempo"]),
+                   "range": hex_color(KIND_COLORS["range"]), "ok": hex_color(OK_COLOR)}
+
+
+def _scoped_svg(svg: str, prefix: str) -> str:
+    """Strip the XML prolog and make element ids unique per chart (several inline SVGs share one id space)."""
+    svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    for i in sorted(ids, key=len, reverse=True):
+        new = f"{prefix}-{i}"
+        svg = svg.replace(f'id="{i}"', f'id="{new}"').replace(f"url(#{i})", f"url(#{new})") \
+            .replace(f'href="#{i}"', f'href="#{new}"')
+    return svg
+
+
+def image_data_uri(path_or_rgb: str | Path | np.ndarray, max_side: int = THUMB_MAX_SIDE,
+                   quality: int = THUMB_QUALITY) -> str:
+    """A JPEG data URI of an image file or an RGB (H, W, 3) uint8 array, shrunk to max_side pixels."""
+    if isinstance(path_or_rgb, np.ndarray):
+        bgr = cv2.cvtColor(path_or_rgb, cv2.COLOR_RGB2BGR)
+    else:
+        bgr = cv2.imread(str(path_or_rgb), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise OSError(f"could not read image {path_or_rgb}")
+    h, w = bgr.shape[:2]
+    if max(h, w) > max_side:
+        s = max_side / max(h, w)
+        bgr = cv2.resize(bgr, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality, cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    if not ok:
+        raise OSError("JPEG encoding failed")
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+
+
+def _fmt_s(v) -> str:
+    return "?" if v is None else f"{v:.1f}"
+
+
+def _chip(name: str) -> str:
+    return f'<span class="chip" style="--c:{hex_color(fault_color(name))}">{_e(fault_title(name))}</span>'
+
+
+def _summary(result: AnalysisResult, d: dict) -> str:
+    s = d["summary"]
+    n = d["rep_count"]
+    avg = s["tempo_average"]
+    names = ("eccentric", "pause", "concentric", "hold")
+    cells = "".join(
+        f'<div><i style="color:{hex_color(PHASE_COLORS[p])}">&#9632;</i> {p}<b>{_fmt_s(a)} s</b>'
+        f'target {t:g} s</div>' for p, a, t in zip(names, avg, result.target_tempo))
+    clean = s["clean_reps"]
+    faults = sum(s["fault_counts"].values())
+    view_src = d["view_source"]
+    return f"""
+<div class="cards">
+  <div class="card"><div class="k">Set</div><div class="v">{n} rep{'s' if n != 1 else ''}</div>
+    <div class="s">{_e(d['exercise_name'])}</div></div>
+  <div class="card"><div class="k">Clean reps</div><div class="v">{clean} of {n}</div>
+    <div class="s">{faults} fault{'s' if faults != 1 else ''} found</div></div>
+  <div class="card"><div class="k">Average tempo</div><div class="v">{_e(s['tempo_average_str'])}</div>
+    <div class="s">target {_e(s['tempo_target_str'])} (eccentric-pause-concentric-hold, s)</div></div>
+  <div class="card"><div class="k">Camera view</div><div class="v" style="text-transform:capitalize">{_e(d['view'])}</div>
+    <div class="s">{_e(view_src)}</div></div>
+</div>
+<p class="verdict"><b>{_e(s['verdict'])}</b></p>
+<div class="tempo-grid">{cells}</div>"""
+
+
+def _cues(d: dict) -> str:
+    if not d["cues"]:
+        return '<p class="note">No cues: no reps were found to assess.</p>'
+    items = []
+    for c in d["cues"]:
+        fault = c.get("fault")
+        if c.get("severity") == "ok":
+            color = hex_color(OK_COLOR)
+        elif fault in FAULT_KIND:
+            color = hex_color(fault_color(fault))
+        else:
+            color = "#2563eb"
+        items.append(f'<li style="--c:{color}">{_e(c["text"])}</li>')
+    return f'<ul class="cues">{"".join(items)}</ul>'
+
+
+def _rep_table(result: AnalysisResult, keyframe_ids: Mapping[str, str]) -> str:
+    if not result.assessed:
+        return '<p class="note">No reps were found in this clip.</p>'
+    rows = []
+    for ra in result.assessed:
+        r = ra.rep
+        bad_phase = {"hold": "short_hold" in ra.faults, "eccentric": "rushed_eccentric" in ra.faults}
+        tempo = "&thinsp;-&thinsp;".join(
+            f'<span class="{"bad" if bad_phase.get(p) else ""}" title="{p}">{_fmt_s(v)}</span>'
+            for p, v in zip(PHASES, r.tempo()))
+        if ra.findings:
+            faults = "".join(
+                f'{_chip(f.name)}<span class="detail">{_e(format_finding(f))} &middot; at {f.worst_s:.1f} s</span>'
+                for f in ra.findings)
+        else:
+            faults = '<span class="chip ok">no faults seen</span>'
+        frame_link = keyframe_ids.get(f"rep{r.index:02d}_top")
+        rep_cell = f'<a href="#{frame_link}">{r.index}</a>' if frame_link else str(r.index)
+        rows.append(f"<tr><td class=num><b>{rep_cell}</b></td><td class=num>{r.start_s:.1f}\u2013{r.end_s:.1f} s</td>"
+                    f'<td class="num tempo">{tempo}</td><td>{faults}</td></tr>')
+    return ("<table><thead><tr><th>Rep</th><th>Time</th><th>Tempo (e-p-c-h, s)</th><th>Faults</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _not_measurable(d: dict) -> str:
+    items = []
+    for group, v in d["measurable"].items():
+        name = GROUP_NAMES.get(group, group)
+        if not v.get("measurable", True):
+            items.append(f"<div><b>{_e(name)}</b> \u2014 {_e(v.get('why', 'not measurable from this clip'))}</div>")
+        elif v.get("partial"):
+            items.append(f'<div class="partial"><b>{_e(name)}</b> \u2014 measured on some reps only: '
+                         f"{_e(v['partial'])}</div>")
+    if not items:
+        return '<p class="note">Everything formcheck checks could be measured from this view.</p>'
+    return f'<div class="nm">{"".join(items)}</div>'
+
+
+def _keyframes(result: AnalysisResult, keyframes: Mapping[str, Path], ids: Mapping[str, str]) -> str:
+    findings = {f"rep{ra.rep.index:02d}_{f.name}": f for ra in result.assessed for f in ra.findings}
+    figs = []
+    for name, path in keyframes.items():
+        try:
+            uri = image_data_uri(path)
+        except OSError as exc:
+            log.warning("key frame %s left out of the report: %s", name, exc)
+            continue
+        rep = int(name[3:5]) if name[3:5].isdigit() else 0
+        f = findings.get(name)
+        if f is not None:
+            cap = f"<b>Rep {rep}: {_e(fault_title(f.name))}</b>{_e(format_finding(f))} &middot; {f.worst_s:.1f} s"
+            figs.append(f'<figure class="fault" id="{ids[name]}" style="--c:{hex_color(fault_color(f.name))}">'
+                        f'<img src="{uri}" alt="rep {rep}, {_e(f.name)}"><figcaption>{cap}</figcaption></figure>')
+        else:
+            ra = next((a for a in result.assessed if a.rep.index == rep), None)
+            when = f" &middot; {ra.rep.peak_s:.1f} s" if ra else ""
+            tempo = f"tempo {ra.rep.tempo_str()}" if ra else ""
+            figs.append(f'<figure id="{ids[name]}"><img src="{uri}" alt="rep {rep}, top of the pull">'
+                        f"<figcaption><b>Rep {rep}: top of the pull</b>{_e(tempo)}{when}</figcaption></figure>")
+    return f'<div class="frames">{"".join(figs)}</div>'
+
+
+def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None = None,
+                 keyframes: Mapping[str, Path] | None = None, video_name: str | None = None,
+                 note: str | None = None) -> str:
+    """The report as one self-contained HTML string.
+
+    Args:
+        result: the analysis.
+        charts_svg: title -> SVG markup (e.g. from :func:`formcheck.charts.chart_svg`), shown in order.
+        keyframes: key frame name (e.g. 'rep01_top', 'rep03_shrug') -> PNG path; embedded as JPEG data URIs.
+        video_name: file name of the annotated video next to the report (mentioned, never embedded).
+        note: a message shown above the key frames (e.g. why there are none).
+    """
+    d = result.to_dict()
+    keyframes = dict(keyframes or {})
+    ids = {name: f"frame-{name}" for name in keyframes}
+    video = d.get("video") or {}
+    src = Path(video.get("path") or "").name or "poses"
+    span = ""
+    if video.get("analysed_from_s") is not None:
+        span = f"{video['analysed_from_s']:.1f}\u2013{video['analysed_to_s']:.1f} s"
+    title = f"{d['exercise_name'][:1].upper()}{d['exercise_name'][1:]} \u2014 form report"
+    legend = "".join(f'<span><i style="--c:{hex_color(c)}"></i>{k} faults</span>' for k, c in KIND_COLORS.items())
+    parts = [f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="formcheck">
+<title>{_e(title)} \u00b7 {_e(src)}</title>
+<style>{_css()}</style></head>
+<body>
+<header class="top"><div class="wrap">
+  <div><div class="brand">formcheck</div><h1>{_e(title)}</h1></div>
+  <div class="meta"><b>{_e(src)}</b><br>{_e(span)} &middot; {video.get('fps', 0):.3g} fps &middot;
+    {video.get('width', '?')}&times;{video.get('height', '?')}</div>
+</div></header>
+<main class="wrap">
+{_summary(result, d)}
+<h2>What to work on</h2>
+{_cues(d)}
+<h2>Rep by rep</h2>
+<div class="legend">{legend}</div>
+{_rep_table(result, ids)}
+<h2>Not measured from this view <small>and how to film to measure it</small></h2>
+{_not_measurable(d)}"""]
+    for w in d["warnings"]:
+        parts.append(f'<p class="warn">{_e(w)}</p>')
+    if charts_svg:
+        parts.append("<h2>Charts</h2>")
+        for k, (name, svg) in enumerate(charts_svg.items()):
+            parts.append(f'<div class="chart" role="img" aria-label="{_e(name)}">{_scoped_svg(svg, f"c{k}")}</div>')
+    parts.append("<h2>Key frames <small>top of each pull, and each fault at its worst moment</small></h2>")
+    if note:
+        parts.append(f'<p class="note">{_e(note)}</p>')
+    if keyframes:
+        parts.append(_keyframes(result, keyframes, ids))
+    elif not note:
+        parts.append('<p class="note">No key frames: no reps were found.</p>')
+    if video_name:
+        parts.append(f'<p class="note">The annotated video is <b>{_e(video_name)}</b>, saved next to this report: '
+                     "skeleton, trunk line, shrug gauge, rep counter, tempo timer and faults drawn on every frame.</p>")
+    parts.append(f"""<footer>Made with formcheck from one camera. Shrug and retraction are <i>proxies</i>
+(shoulder rise along the trunk against the ears and the hips; elbow travel behind the trunk), measured
+relative to each rep's own start; a fault needs both shrug proxies to agree. Person found in
+{d['summary']['detection_rate']:.0%} of frames. Exercise: {_e(d['exercise_source'])}.</footer>
+</main></body></html>
+""")
+    return "\n".join(parts)
+
+
+def write_report(result: AnalysisResult, path: str | Path, **kwargs) -> Path:
+    """Write :func:`build_report` to path (UTF-8) and return the path."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(build_report(result, **kwargs), encoding="utf-8")
+    return p
