@@ -141,8 +141,10 @@ def _elev_ear_side(side: str | None):
     def fn(g: Geometry) -> np.ndarray:
         sh = g.mid_sh if side is None else g.p(f"{side}_shoulder")
         ear = g.mid_ear if side is None else g.p(f"{side}_ear")
-        # Minus the ear-to-shoulder distance along the trunk axis: rises when shoulders ride up to the ears.
-        return -((ear - sh) * g.u).sum(1) / g.torso_px
+        # Minus the ear-to-shoulder distance: rises when the shoulders ride up to the ears. The plain
+        # distance, not its projection on the trunk axis: leaning back with the head upright (trunk swing)
+        # shortens the projection and read as a shrug on real seated rows; head tilt barely moves the distance.
+        return -np.linalg.norm(ear - sh, axis=1) / g.torso_px
     return fn
 
 
@@ -239,7 +241,7 @@ SIGNALS: tuple[SignalDef, ...] = (
     SignalDef("shoulder_elev_hip", "torso", ("side", "front", "rear", "oblique"), _elev_hip,
               "shoulder height above the hips along the trunk (shrug proxy)", proxy=True),
     SignalDef("shoulder_elev_ear", "torso", ("side", "front", "rear", "oblique"), _elev_ear_side(None),
-              "shoulders toward the ears along the trunk (shrug proxy)", proxy=True),
+              "shoulders toward the ears: minus the ear-shoulder distance (shrug proxy)", proxy=True),
     SignalDef("shoulder_elev_ear_left", "torso", ("front", "rear", "oblique"), _elev_ear_side("left"),
               "left shoulder toward the left ear (shrug proxy)", proxy=True),
     SignalDef("shoulder_elev_ear_right", "torso", ("front", "rear", "oblique"), _elev_ear_side("right"),
