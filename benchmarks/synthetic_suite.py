@@ -46,6 +46,7 @@ SUITE: list[tuple[str, str, dict]] = [
     ("row_side_swing_30", "row_side_swing", {"fps": 30}),
     ("row_side_swing_10", "row_side_swing", {"fps": 10}),
     ("row_side_partial_30", "row_side_partial", {"fps": 30}),
+    ("row_side_setup_30", "row_side_shrug", {"fps": 30, "setup_motion": True, "seed": 6}),
     ("row_front_clean_30", "row_front_clean", {"fps": 30}),
     ("row_front_shrug_30", "row_front_shrug", {"fps": 30}),
     ("row_front_shrug_24", "row_front_shrug", {"fps": 24, "seed": 4}),

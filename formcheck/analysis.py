@@ -86,6 +86,10 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
              "model": series.source.get("model")}
     warn: list[str] = []
     detected = int(series.detected.sum())
+    if len(series) < MIN_FRAMES:
+        raise PoseDataError(
+            f"The clip is too short to analyse ({len(series)} frames; at least {MIN_FRAMES} needed). "
+            "Record the whole set, at least one full rep, and check --start/--end.")
     if detected < MIN_FRAMES:
         raise PoseDataError(
             "No person was found in the video" + (f" (only {detected} of {len(series)} frames)" if len(series) else "")

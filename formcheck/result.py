@@ -60,6 +60,8 @@ class AnalysisResult:
                 "hold_end_s": _r(r.hold_end_s, 3), "bottom_s": _r(r.bottom_s, 3), "end_s": _r(r.end_s, 3),
                 "eccentric_s": _r(ecc), "pause_s": _r(pause), "concentric_s": _r(conc), "hold_s": _r(hold),
                 "tempo": r.tempo_str(),
+                "tempo_vs_target_s": [None if v is None else _r(v - want) for v, want in
+                                      zip((ecc, pause, conc, hold), self.target_tempo)],
                 "faults": ra.faults,
                 "fault_details": [f.to_dict() for f in ra.findings],
                 "metrics": {k: {"value": _r(v, 3), "unit": u} for k, (v, u) in ra.metrics.items()},
