@@ -179,26 +179,33 @@ def _rotation(g: Geometry) -> np.ndarray:
 def _hand_travel(g: Geometry) -> np.ndarray:
     """Hand position along its main direction of travel, relative to the shoulder, in torso lengths.
 
-    The wrists' path relative to the shoulders (image coordinates from the side,
-    world coordinates otherwise) is reduced to its first principal component,
+    The wrists' image path relative to the shoulders (the near arm from the
+    side, both arms otherwise) is reduced to its first principal component,
     signed so that it grows as the elbows bend. Unlike the elbow angle, it does
-    not saturate near the top of a row, so phase boundaries stay sharp.
+    not saturate near the top of a row nor foreshorten from the front, so rep
+    counts and phase boundaries stay sharp (checked on real front-view clips,
+    where 3-D elbow angles and 3-D hand paths split reps).
     """
+    def rel(side: str) -> np.ndarray:
+        return (g.p(f"{side}_wrist") - g.p(f"{side}_shoulder")) / g.torso_px
+
     if g.view == "side":
         side = g.near_side()
-        rel = (g.p(f"{side}_wrist") - g.p(f"{side}_shoulder")) / g.torso_px
+        x = rel(side)
         flex = 180 - _elbow2d(side)(g)
     else:
-        rel = np.concatenate([(g.pw("left_wrist") - g.pw("left_shoulder")),
-                              (g.pw("right_wrist") - g.pw("right_shoulder"))], axis=1) / g.torso_m
+        x = np.concatenate([rel("left"), rel("right")], axis=1)
         flex = 180 - _elbow_best(g)
-    ok = np.isfinite(rel).all(1)
-    out = np.full(len(rel), np.nan)
+        if np.isfinite(x).all(1).mean() < 0.5:  # one arm mostly hidden: follow the other
+            side = max(("left", "right"), key=lambda s: np.isfinite(rel(s)).all(1).sum())
+            x = rel(side)
+    ok = np.isfinite(x).all(1)
+    out = np.full(len(x), np.nan)
     if ok.sum() < 5:
         return out
-    x = rel[ok] - rel[ok].mean(0)
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    proj = x @ vt[0]
+    xc = x[ok] - x[ok].mean(0)
+    _, _, vt = np.linalg.svd(xc, full_matrices=False)
+    proj = xc @ vt[0]
     f = flex[ok]
     good = np.isfinite(f)
     if good.sum() > 3 and np.corrcoef(proj[good], f[good])[0, 1] < 0:
