@@ -129,6 +129,7 @@ def main() -> int:
     ap.add_argument("--only", default=None, help="run clips whose name contains this")
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "synthetic_suite"))
     ap.add_argument("--auto", action="store_true", help="let formcheck detect exercise and view too")
+    ap.add_argument("--cached-only", action="store_true", help="score only clips whose poses are cached")
     args = ap.parse_args()
     cache = Path(args.cache)
     suite = [s for s in SUITE if (not args.quick or s[0] in QUICK) and (not args.only or args.only in s[0])]
@@ -137,6 +138,8 @@ def main() -> int:
     t0 = time.perf_counter()
     print(f"{'clip':28s} {'reps':>9s} {'view':>8s} {'exercise':>18s} {'bound med/p90 (fr)':>19s}  faults found / true")
     for name, preset, ov in suite:
+        if args.cached_only and not clip_path(cache, name, preset, ov).with_suffix(f".{args.model}.npz").exists():
+            continue
         path, truth = ensure_clip(cache, name, preset, ov)
         kw = {} if args.auto else {"exercise": truth["exercise"], "view": truth["view"]}
         poses = path.with_suffix(f".{args.model}.npz")

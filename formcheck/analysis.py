@@ -38,7 +38,8 @@ def _segment(pose, signals, prof: dict, sig_name: str):
     rp = {k: v for k, v in prof["reps"].items() if k in RepParams.__dataclass_fields__}
     # The absolute prominence floor is in the rep signal's own unit.
     rp["min_prominence_abs"] = prof["reps"][_FLOOR_KEY.get(sig_name, "min_prominence_torso")]
-    return segment_reps(pose.times_s, rep_signal(signals, sig_name), pose.fps, RepParams(**rp))
+    path = signals.hand_path if sig_name == "hand_travel" else None
+    return segment_reps(pose.times_s, rep_signal(signals, sig_name), pose.fps, RepParams(**rp), path=path)
 
 
 def _check_options(exercise, view, model):

@@ -176,6 +176,31 @@ def _rotation(g: Geometry) -> np.ndarray:
     return np.degrees((a + np.pi) % (2 * np.pi) - np.pi)
 
 
+def hand_path(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """The wrists' image path relative to the shoulders in the trunk frame, in torso lengths, and elbow flexion.
+
+    Returns:
+        (path (T, 2) for the near arm from the side or (T, 4) for both arms otherwise,
+         flexion (T,) deg used to orient the main direction).
+    """
+    # In the trunk's own frame (along the trunk axis, across it): a trunk heave turns the whole
+    # arm with it in the image, which must not read as a shorter pull.
+    across = np.stack([-g.u[:, 1], g.u[:, 0]], axis=1)
+
+    def rel(side: str) -> np.ndarray:
+        d = (g.p(f"{side}_wrist") - g.p(f"{side}_shoulder")) / g.torso_px
+        return np.stack([(d * g.u).sum(1), (d * across).sum(1)], axis=1)
+
+    if g.view == "side":
+        side = g.near_side()
+        return rel(side), 180 - _elbow2d(side)(g)
+    x = np.concatenate([rel("left"), rel("right")], axis=1)
+    if np.isfinite(x).all(1).mean() < 0.5:  # one arm mostly hidden: follow the other
+        side = max(("left", "right"), key=lambda s: np.isfinite(rel(s)).all(1).sum())
+        x = rel(side)
+    return x, 180 - _elbow_best(g)
+
+
 def _hand_travel(g: Geometry) -> np.ndarray:
     """Hand position along its main direction of travel, relative to the shoulder, in torso lengths.
 
@@ -183,22 +208,11 @@ def _hand_travel(g: Geometry) -> np.ndarray:
     side, both arms otherwise) is reduced to its first principal component,
     signed so that it grows as the elbows bend. Unlike the elbow angle, it does
     not saturate near the top of a row nor foreshorten from the front, so rep
-    counts and phase boundaries stay sharp (checked on real front-view clips,
-    where 3-D elbow angles and 3-D hand paths split reps).
+    counts stay right (checked on real front-view clips, where 3-D elbow angles
+    and 3-D hand paths split reps). Phase boundaries use the whole path's speed
+    (see :func:`formcheck.reps.segment_reps`), because the path curves near the top.
     """
-    def rel(side: str) -> np.ndarray:
-        return (g.p(f"{side}_wrist") - g.p(f"{side}_shoulder")) / g.torso_px
-
-    if g.view == "side":
-        side = g.near_side()
-        x = rel(side)
-        flex = 180 - _elbow2d(side)(g)
-    else:
-        x = np.concatenate([rel("left"), rel("right")], axis=1)
-        flex = 180 - _elbow_best(g)
-        if np.isfinite(x).all(1).mean() < 0.5:  # one arm mostly hidden: follow the other
-            side = max(("left", "right"), key=lambda s: np.isfinite(rel(s)).all(1).sum())
-            x = rel(side)
+    x, flex = hand_path(g)
     ok = np.isfinite(x).all(1)
     out = np.full(len(x), np.nan)
     if ok.sum() < 5:
@@ -285,6 +299,7 @@ class Signals:
     torso_px: float
     near_side: str = "left"
     valid: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    hand_path: np.ndarray | None = None  # (T, 2 or 4) wrists relative to shoulders, torso lengths
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
@@ -351,7 +366,10 @@ def compute_signals(pose: CleanPose, view: str, facing: int | None = None) -> Si
         for s in SIGNALS:
             values[s.name] = np.asarray(s.fn(g), np.float64)
     valid = np.isfinite(g.mid_sh).all(1) & np.isfinite(g.mid_hip).all(1)
-    return Signals(pose.times_s, values, view, facing if view == "side" else 0, g.torso_px, g.near_side(), valid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        path = hand_path(g)[0]
+    return Signals(pose.times_s, values, view, facing if view == "side" else 0, g.torso_px, g.near_side(), valid,
+                   path)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,8 @@ def prepare_signal(times_s: np.ndarray, x: np.ndarray, fps: float, params: RepPa
 
 
 def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
-                 params: RepParams | None = None, *, min_prominence_abs: float | None = None) -> list[Rep]:
+                 params: RepParams | None = None, *, min_prominence_abs: float | None = None,
+                 path: np.ndarray | None = None) -> list[Rep]:
     """Find reps and their phase boundaries.
 
     Args:
@@ -117,6 +118,9 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
         fps: sampling rate of the signal.
         params: segmentation settings.
         min_prominence_abs: override of the absolute prominence floor (signal units).
+        path: optional (T, D) trajectory the rep signal summarises (e.g. the hands' path); when
+            given, phase boundaries follow its speed, which sees motion that curves away from
+            the rep signal's direction (near the top of a row).
 
     Returns:
         Reps in time order, numbered from 1.
@@ -151,6 +155,14 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
     dt = np.gradient(t)
     vel = np.gradient(np.nan_to_num(s, nan=np.nanmean(s))) / dt
     vel[~ok] = 0.0
+    if path is not None:
+        pth = prepare_signal(t, np.asarray(path, float), fps, params)
+        pth_ok = np.isfinite(pth).all(1)
+        pth = np.where(pth_ok[:, None], pth, np.nanmean(pth, axis=0))
+        speed = np.linalg.norm(np.gradient(pth, axis=0) / dt[:, None], axis=1)
+        speed[~(pth_ok & ok)] = 0.0
+        # Signed by the rep signal's direction, so rising and falling phases stay apart.
+        vel = np.where(vel >= 0, speed, -speed)
     reps: list[Rep] = []
     prev_bottom_i = 0
     n = len(s)
