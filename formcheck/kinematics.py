@@ -128,7 +128,9 @@ def _elbow_behind_3d(g: Geometry) -> np.ndarray:
 def _trunk_incl(g: Geometry) -> np.ndarray:
     """Trunk angle from vertical: image-based from the side; world-based (camera assumed level) otherwise."""
     if g.view in ("side", "oblique"):
-        return np.degrees(np.arccos(np.clip(-g.u[:, 1], -1, 1)))
+        # Signed: positive leaning toward the way the lifter faces, negative leaning back past vertical
+        # (a seated row's lean-back swing crosses vertical, which an unsigned angle folds away).
+        return np.degrees(np.arctan2(g.facing * g.u[:, 0], -g.u[:, 1]))
     return np.degrees(np.arccos(np.clip(-g.w_up[:, 1], -1, 1)))
 
 
@@ -258,7 +260,7 @@ SIGNALS: tuple[SignalDef, ...] = (
               "elbow travel behind the trunk plane, 3-D (retraction proxy)", proxy=True),
     SignalDef("wrist_along_trunk", "torso", ("side",), _wrist_rel("along"), "wrist position along the trunk axis"),
     SignalDef("wrist_across_trunk", "torso", ("side",), _wrist_rel("across"), "wrist position in front of the trunk"),
-    SignalDef("trunk_inclination", "deg", ("side", "oblique"), _trunk_incl, "trunk angle from vertical"),
+    SignalDef("trunk_inclination", "deg", ("side", "oblique"), _trunk_incl, "trunk angle from vertical (side: + forward, - back)"),
     SignalDef("shoulder_elev_hip", "torso", ("side", "front", "rear", "oblique"), _elev_hip,
               "shoulder height above the hips along the trunk (shrug proxy)", proxy=True),
     SignalDef("shoulder_elev_ear", "torso", ("side", "front", "rear", "oblique"), _elev_ear_side(None),
