@@ -346,15 +346,15 @@ def detect_view(pose: CleanPose) -> ViewEstimate:
     yaw = yaw3d
     if not np.isfinite(yaw):
         return ViewEstimate("front", float("nan"), 0.0)
-    if yaw < 32:
+    if yaw < 22:
         face = np.nanmedian(pose.visibility[:, [L["nose"], L["left_eye"], L["right_eye"]]])
         left_on_right = np.nanmedian(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0]) > 0
         view = "front" if (face > 0.6 and left_on_right) else "rear" if not left_on_right else "front"
-        conf = min(1.0, (32 - yaw) / 20)
+        conf = min(1.0, (22 - yaw) / 15)
     elif yaw > 58:
         view, conf = "side", min(1.0, (yaw - 58) / 20)
     else:
-        view, conf = "oblique", min(1.0, min(yaw - 32, 58 - yaw) / 10)
+        view, conf = "oblique", min(1.0, min(yaw - 22, 58 - yaw) / 10)
     del ratio  # kept for debugging the thresholds; the 3-D yaw is what decides
     return ViewEstimate(view, yaw, float(conf))
 
@@ -392,11 +392,17 @@ def detect_exercise(pose: CleanPose, signals: Signals) -> ExerciseEstimate:
     v = signals.valid & np.isfinite(elbow)
     if v.sum() < 5:
         return ExerciseEstimate("unknown_row", 0.0, "too few frames with the arms visible")
-    e_range = np.nanpercentile(elbow[v], 95) - np.nanpercentile(elbow[v], 5)
-    elev = signals["shoulder_elev_ear"]
-    elev_range = np.nanpercentile(elev[v], 95) - np.nanpercentile(elev[v], 5)
-    if e_range < 35 and elev_range > 0.08:
-        return ExerciseEstimate("shrug", 0.8, f"elbows stay straight (range {e_range:.0f} deg) while shoulders move")
+    def spread(x: np.ndarray) -> float:
+        x = x[v & np.isfinite(x)]
+        return float(np.percentile(x, 95) - np.percentile(x, 5)) if len(x) > 4 else 0.0
+
+    hand_range = spread(signals["hand_travel"])
+    elev_range = spread(signals["shoulder_elev_ear"])
+    # A shrug moves the shoulders while the hands stay fixed to them (arms hang straight); a row
+    # that shrugs still moves the hands a long way relative to the shoulders.
+    if hand_range < 0.35 and elev_range >= 0.08 and elev_range >= 0.3 * hand_range:
+        return ExerciseEstimate("shrug", 0.8, f"shoulders rise and fall ({elev_range:.2f} torso) while the hands "
+                                              f"stay with them ({hand_range:.2f})")
     xy = pose.image_xy
     wrist_y = np.nanmedian(np.minimum(xy[:, L["left_wrist"], 1], xy[:, L["right_wrist"], 1]))
     nose_y = np.nanmedian(xy[:, L["nose"], 1])
