@@ -149,7 +149,7 @@ class _RunningMedian:
     crosses the body) would otherwise count as a rep; the cost is ~half the span of delay.
     """
 
-    def __init__(self, span_s: float = 0.16, min_n: int = 3):
+    def __init__(self, span_s: float = 0.16, min_n: int = 1):
         self.span_s, self.min_n = span_s, min_n
         self.buf: deque[tuple[float, float]] = deque(maxlen=64)
 
@@ -485,7 +485,9 @@ class LiveSession:
             return st
         pose = self._window_pose()
         replay = False
-        if t - self._checked_s >= self.CHECK_EVERY_S and not self.counter.up and len(self._win) >= 15:
+        # Enough to judge the view: 15 frames, or 1 s of them when frames arrive slowly.
+        enough = len(self._win) >= 15 or (len(self._win) >= 5 and self._win[-1][0] - self._win[0][0] >= 1.0)
+        if t - self._checked_s >= self.CHECK_EVERY_S and not self.counter.up and enough:
             # Every few seconds, between reps: the offline view and exercise detectors on the recent past.
             self._checked_s = t
             recent = self._recent_offline()
@@ -572,7 +574,7 @@ class LiveSession:
         idx = range(len(self._times) - n, len(self._times))
         t = np.array([self._times[i] for i in idx])
         det = np.array([np.isfinite(self._xy[i][0, 0]) for i in idx])
-        if det.sum() < 15:
+        if det.sum() < 5:
             return None
         series = PoseSeries(t, np.arange(n), np.stack([self._xy[i] for i in idx]),
                             np.stack([self._world[i] for i in idx]), np.stack([self._vis[i] for i in idx]),

@@ -1,0 +1,569 @@
+"""formcheck in the browser: analyse a filmed set of rows or shrugs, or train live at the webcam.
+
+Run with ``streamlit run app.py``.
+
+Thin on purpose: widgets, layout and ``st.*`` calls only; every number comes
+from the ``formcheck`` package. Each browser session keeps its own state in
+``st.session_state`` (nothing mutable lives at module level), and analyses are
+cached by the video's sha256 plus the options (``st.cache_resource`` slots), with
+their output folders under a temporary directory, so a rerun never redoes the work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from formcheck import profile as profiles
+from formcheck.errors import FormcheckError
+from formcheck.kinematics import EXERCISES, VIEWS
+from formcheck.pose import MODELS
+from formcheck.progress import format_eta
+from formcheck.video import VIDEO_EXTENSIONS
+
+APP_DIR = Path(__file__).resolve().parent
+SAMPLE_DIR = Path(os.environ.get("FORMCHECK_SAMPLE_DIR") or APP_DIR / "sample_videos")
+WORK_DIR = Path(os.environ.get("FORMCHECK_APP_DIR") or Path(tempfile.gettempdir()) / "formcheck-app")
+EXTS = ", ".join(e.lstrip(".").upper() for e in VIDEO_EXTENSIONS)
+MODEL_HELP = {"lite": "fastest", "full": "balanced", "heavy": "most accurate, ~3x slower"}
+CHOOSABLE_EXERCISES = [k for k in EXERCISES if k != "unknown_row"]
+SEVERITY = {"ok": st.success, "warning": st.warning, "info": st.info}
+PHASE_WORDS = {"concentric": "Pull (concentric)", "hold": "Squeeze (hold)", "eccentric": "Lower (eccentric)",
+               "pause": "Pause", "": "Waiting for your first rep"}
+
+st.set_page_config(page_title="formcheck: rows & shrugs form check", page_icon=":material/fitness_center:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cached work (keyed by content hash + options; shared by nobody's state)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def file_sha256(path: str, size: int, mtime: float) -> str:
+    """sha256 of a file on disk (size and mtime are part of the cache key)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def video_info(path: str, sha: str) -> dict:
+    """Duration, frame rate and size of a video (raises FormcheckError for a bad file)."""
+    from formcheck.video import probe
+
+    return probe(path).to_dict()
+
+
+class AnalysisSlot:
+    """Where one analysis (one video hash + options) keeps its outputs once computed.
+
+    The lock makes a second session asking for the same analysis wait for the first instead of redoing it.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.out: dict | None = None
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def analysis_slot(sha: str, exercise: str, view: str, tempo: str | None, model: str, start_s: float | None,
+                  end_s: float | None) -> AnalysisSlot:
+    """The cache entry for one video hash and set of options (empty until :func:`run_analysis` fills it)."""
+    return AnalysisSlot()
+
+
+def run_analysis(sha: str, path: str, exercise: str, view: str, tempo: str | None, model: str,
+                 start_s: float | None, end_s: float | None, progress=None) -> dict:
+    """Analyse a video and write its outputs, once per video hash and options.
+
+    Progress is reported from here, outside any cached function, so a cache hit
+    replays nothing and a miss can draw a live progress bar.
+
+    Returns:
+        {"result": AnalysisResult, "files": name -> path str, "dir": output folder}.
+    """
+    from formcheck.analysis import analyze
+    from formcheck.outputs import write_outputs
+
+    slot = analysis_slot(sha, exercise, view, tempo, model, start_s, end_s)
+    with slot.lock:
+        if slot.out is not None and Path(slot.out["dir"]).is_dir():
+            return slot.out
+        key = hashlib.sha256(repr((exercise, view, tempo, model, start_s, end_s)).encode()).hexdigest()[:12]
+        out_dir = WORK_DIR / "results" / f"{sha[:20]}-{key}"
+        result = analyze(path, exercise=exercise, view=view, tempo=tempo, model=model, start_s=start_s,
+                         end_s=end_s, progress=progress)
+        if progress is not None:
+            progress(-1, 0, 0.0)  # the pose pass is done: now the video and report
+        files = write_outputs(result, out_dir, video=True, source=path)
+        slot.out = {"result": result, "files": {k: str(v) for k, v in files.items()}, "dir": str(out_dir)}
+        return slot.out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Small helpers (formatting only)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def pretty_name(path: Path) -> str:
+    return path.stem.replace("_", " ").replace("-", " ").capitalize()
+
+
+def keyframe_caption(path: Path) -> str:
+    """'rep03_rushed_eccentric.png' -> 'Rep 3: rushed eccentric'."""
+    m = re.match(r"rep0*(\d+)[_-](.*)", path.stem)
+    return f"Rep {m.group(1)}: {m.group(2).replace('_', ' ')}" if m else pretty_name(path)
+
+
+def exercise_label(key: str) -> str:
+    return "Auto-detect" if key == "auto" else EXERCISES[key][:1].upper() + EXERCISES[key][1:]
+
+
+def progress_callback(bar):
+    """progress(done, total, elapsed_s) for formcheck, drawing a progress bar with an ETA (at most 5 per s)."""
+    last = [0.0]
+
+    def cb(done: int, total: int, elapsed_s: float) -> None:
+        if done < 0:
+            bar.progress(0.9, text="Drawing the annotated video and the report…")
+            return
+        now = time.monotonic()
+        if now - last[0] < 0.2 and done != total:
+            return
+        last[0] = now
+        fps = done / elapsed_s if elapsed_s > 0 else 0.0
+        if total:
+            eta = format_eta((total - done) / fps) if fps > 0 else "…"
+            bar.progress(min(0.85, 0.85 * done / total),
+                         text=f"Finding the lifter in every frame: {done} of {total} ({fps:.0f} fps), about {eta} left")
+        else:
+            bar.progress(0.4, text=f"Finding the lifter in every frame: {done} frames ({fps:.0f} fps)")
+
+    return cb
+
+
+def store_upload(data: bytes, sha: str, ext: str) -> Path:
+    """Write an upload to the work folder once (atomically: two sessions may upload the same file)."""
+    folder = WORK_DIR / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{sha}{ext}"
+    if not path.exists():
+        tmp = folder / f".{sha}.{os.getpid()}.{time.monotonic_ns()}{ext}"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sidebar: options
+
+
+def sidebar() -> dict:
+    with st.sidebar:
+        st.markdown("### Settings")
+        exercise = st.selectbox("Exercise", ["auto", *CHOOSABLE_EXERCISES], format_func=exercise_label,
+                                key="opt_exercise",
+                                help="Auto-detect tells shrugs and the row variants apart from the movement.")
+        tempo_text = st.text_input("Target tempo", key="opt_tempo", placeholder="e.g. 3-0-1-1",
+                                   help="Seconds for eccentric (lowering) - pause at the bottom - concentric "
+                                        "(pulling) - hold at the top. Blank: the exercise's usual tempo.")
+        tempo = tempo_text.strip() or None
+        tempo_error = None
+        if tempo:
+            try:
+                profiles.parse_tempo(tempo)
+            except FormcheckError as exc:
+                tempo_error = str(exc)
+                st.error(tempo_error)
+        model = st.radio("Pose model", list(MODELS), index=list(MODELS).index("full"), key="opt_model",
+                         horizontal=True, captions=[MODEL_HELP.get(m, "") for m in MODELS],
+                         help="The tracking model for uploads. The live view always uses the lite model.")
+        with st.expander("Camera view"):
+            view = st.selectbox("View", ["auto", *VIEWS], key="opt_view", label_visibility="collapsed",
+                                format_func=lambda v: "Auto-detect" if v == "auto" else f"{v.capitalize()} view")
+        st.divider()
+        st.caption("Videos are analysed on this server and kept only in a temporary folder. "
+                   "formcheck measures movement from the outside: it is not medical advice.")
+    return {"exercise": exercise, "tempo": tempo, "tempo_error": tempo_error, "model": model, "view": view}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results (shared by uploads and live sets)
+
+
+def show_results(out: dict, key: str) -> None:
+    """Scorecard, cues, video, charts, per-rep table, key frames and downloads for one analysis."""
+    result = out["result"]
+    files = {k: Path(v) for k, v in out["files"].items()}
+    d = result.to_dict()
+    s = d["summary"]
+    n = d["rep_count"]
+    view_src = "" if d["view_source"] == "given" else " (detected)"
+    st.markdown(f"## {plural(n, 'rep')} · {d['exercise_name']} · {d['view']} view{view_src}")
+    st.markdown(s["verdict"] if n else "No reps found.")
+
+    faults = sum(s["fault_counts"].values())
+    c1, c2, c3, c4 = st.columns([1, 1.6, 1, 1])
+    c1.metric("Reps", n, border=True)
+    c2.metric("Average tempo", s["tempo_average_str"] if n else "–", delta=f"target {s['tempo_target_str']}",
+              delta_color="off", delta_arrow="off", border=True,
+              help="Seconds: eccentric (lowering) - pause - concentric (pulling) - hold (squeeze).")
+    c3.metric("Clean reps", f"{s['clean_reps']} of {n}" if n else "–", border=True)
+    c4.metric("Faults found", faults, border=True,
+              help=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["fault_counts"].items()) or "none")
+
+    if d["cues"]:
+        st.markdown("#### What to work on")
+        for cue in d["cues"]:
+            SEVERITY.get(cue.get("severity"), st.info)(cue["text"])
+    for msg in d["warnings"]:
+        st.warning(msg, icon=":material/info:")
+    missing = {k: v for k, v in d["measurable"].items() if not v.get("measurable", True)}
+    if missing:
+        with st.expander(f"Not measurable from this {d['view']} view ({len(missing)})"):
+            for group, v in missing.items():
+                st.markdown(f"- **{group.capitalize()}**: {v.get('why', 'not measurable')}")
+
+    video = files.get("annotated.mp4")
+    keyframes = sorted(p for p in files.values() if p.suffix == ".png" and p.parent.name == "keyframes")
+    if not keyframes and out.get("dir"):
+        keyframes = sorted((Path(out["dir"]) / "keyframes").glob("*.png"))
+    if video is not None and video.exists():
+        st.markdown("#### Your set, annotated")
+        vcol, _ = st.columns([3, 1])
+        vcol.video(str(video))
+
+    try:
+        from formcheck import charts
+    except ImportError:
+        charts = None
+    if charts is not None and n:
+        st.markdown("#### Over the set")
+        try:
+            st.altair_chart(charts.signals_chart(result, width="container"), width="stretch")
+            # A step height: Streamlit's renderer collapses a layered chart's fixed pixel height.
+            st.altair_chart(charts.tempo_chart(result, width="container").properties(height={"step": 26}),
+                            width="stretch")
+        except Exception as exc:  # a chart problem must not hide the rest of the results
+            st.caption(f"Charts unavailable ({exc.__class__.__name__}).")
+
+    if n:
+        st.markdown("#### Rep by rep")
+        rows = [{"Rep": r["index"], "Start (s)": r["start_s"], "Tempo": r["tempo"], "Lower (s)": r["eccentric_s"],
+                 "Pause (s)": r["pause_s"], "Pull (s)": r["concentric_s"], "Hold (s)": r["hold_s"],
+                 "Faults": ", ".join(f["label"] for f in r["fault_details"]) or "✓ clean"} for r in d["reps"]]
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+    if keyframes:
+        st.markdown("#### Key frames")
+        cols = st.columns(3)
+        for i, p in enumerate(keyframes[:9]):
+            cols[i % 3].image(str(p), caption=keyframe_caption(p), width="stretch")
+
+    st.markdown("#### Downloads")
+    names = [("report.html", "Report (HTML)", "text/html"), ("results.json", "Results (JSON)", "application/json"),
+             ("reps.csv", "Reps (CSV)", "text/csv"), ("annotated.mp4", "Annotated video (MP4)", "video/mp4")]
+    cols = st.columns(len(names))
+    for col, (name, label, mime) in zip(cols, names):
+        p = files.get(name)
+        if p is not None and p.exists():
+            col.download_button(label, p.read_bytes(), file_name=name, mime=mime, key=f"dl-{key}-{name}",
+                                icon=":material/download:", width="stretch")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tab 1: analyse a video
+
+
+def accept_upload(up) -> dict | None:
+    """Check an uploaded file and store it; returns the source dict or None (after showing why)."""
+    ext = Path(up.name).suffix.lower()
+    if ext not in VIDEO_EXTENSIONS:
+        st.error(f"**{up.name}** is not a video formcheck can read (got '{ext or 'no extension'}'). "
+                 f"Upload one of: {EXTS}. Phones save MP4 or MOV.", icon=":material/block:")
+        return None
+    limit_mb = int(st.get_option("server.maxUploadSize"))
+    if up.size > limit_mb * 1024 * 1024:
+        st.error(f"**{up.name}** is {up.size / 1e6:.0f} MB; the limit is {limit_mb} MB. Trim the clip to the set "
+                 "or export it at 1080p or lower.", icon=":material/block:")
+        return None
+    if up.size == 0:
+        st.error(f"**{up.name}** is empty (0 bytes). Upload it again.", icon=":material/block:")
+        return None
+    data = up.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    path = store_upload(data, sha, ext)
+    return {"kind": "upload", "name": up.name, "path": str(path), "sha": sha, "id": up.file_id}
+
+
+def analyse_tab(opts: dict) -> None:
+    ss = st.session_state
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        up = st.file_uploader("Upload a video of your set", key="upload",
+                              help=f"{EXTS}, up to {st.get_option('server.maxUploadSize')} MB.")
+        st.caption(f"{EXTS} · whole body in frame · see **How to film** for the best angle.")
+    with right:
+        st.markdown("**No video handy?**")
+        samples = sorted(SAMPLE_DIR.glob("*.mp4")) if SAMPLE_DIR.is_dir() else []
+        if samples:
+            pick = samples[0]
+            if len(samples) > 1:
+                pick = st.selectbox("Sample", samples, format_func=pretty_name, key="sample_pick",
+                                    label_visibility="collapsed")
+            if st.button("Try a sample", icon=":material/play_circle:", key="try_sample",
+                         disabled=bool(opts["tempo_error"])):
+                st_ = pick.stat()
+                sha = file_sha256(str(pick), st_.st_size, st_.st_mtime)
+                ss["source"] = {"kind": "sample", "name": pretty_name(pick), "path": str(pick), "sha": sha}
+                ss["job"] = None
+                ss["autorun"] = True
+        else:
+            st.caption("No sample videos are installed here (sample_videos/ is empty): upload your own set.")
+
+    # The uploader drives the source when a new file arrives or it is cleared.
+    if up is not None and up.file_id != ss.get("upload_id"):
+        ss["upload_id"] = up.file_id
+        src = accept_upload(up)
+        ss["job"] = None
+        ss["source"] = src
+        ss["upload_error"] = src is None
+    elif up is None and ss.get("upload_id"):
+        ss["upload_id"] = None
+        if (ss.get("source") or {}).get("kind") == "upload":
+            ss["source"], ss["job"] = None, None
+    elif up is not None and ss.get("upload_error"):
+        accept_upload(up)  # keep the message visible on reruns
+
+    src = ss.get("source")
+    if not src:
+        st.markdown("")
+        st.info("Upload a video of one set, or try a sample. You will get your reps, tempo, squeeze and shrug "
+                "check, rep by rep, in plain words.", icon=":material/upload:")
+        return
+    try:
+        info = video_info(src["path"], src["sha"])
+    except FormcheckError as exc:
+        st.error(str(exc), icon=":material/block:")
+        return
+    dur = float(info.get("duration_s") or 0.0)
+    st.markdown(f"**{src['name']}** · {dur:.1f} s · {info['fps']:.0f} fps · {info['width']}×{info['height']}")
+    trim = None
+    if dur > 1.0:
+        trim = st.slider("Part to analyse (seconds)", 0.0, round(dur, 1), (0.0, round(dur, 1)), step=0.1,
+                         key=f"trim-{src['sha'][:16]}", help="Cut off walking in and out of frame.")
+    go = st.button("Analyse", type="primary", icon=":material/analytics:", key="analyse",
+                   disabled=bool(opts["tempo_error"]))
+    if go or ss.pop("autorun", False):
+        start_s = trim[0] if trim and trim[0] > 0 else None
+        end_s = trim[1] if trim and trim[1] < round(dur, 1) else None
+        ss["job"] = {"sha": src["sha"], "path": src["path"], "exercise": opts["exercise"], "view": opts["view"],
+                     "tempo": opts["tempo"], "model": opts["model"], "start_s": start_s, "end_s": end_s}
+    job = ss.get("job")
+    if not job or job["sha"] != src["sha"]:
+        return
+    slot = st.empty()
+    bar = slot.progress(0.0, text="Starting…")
+    try:
+        out = run_analysis(**job, progress=progress_callback(bar))
+    except FormcheckError as exc:
+        slot.empty()
+        st.error(str(exc), icon=":material/error:")
+        ss["job"] = None
+        return
+    slot.empty()
+    st.divider()
+    show_results(out, key=f"{job['sha'][:12]}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tab 2: live
+
+
+def live_tab(opts: dict) -> None:
+    from formcheck.live import LiveRunner
+
+    ss = st.session_state
+    st.markdown("Stand where the camera sees your **whole body**, side-on for rows, facing it for shrugs. "
+                "Press **START**, do your set, then press **Finish set** (or STOP) for the full report.")
+    options = {"model": "lite", "exercise": opts["exercise"], "tempo": opts["tempo"], "view": opts["view"]}
+    # The WebRTC thread reads the runner from this per-session box on every frame, so a new set can swap it.
+    box = ss.setdefault("live_box", {"runner": None})
+    runner = box["runner"]
+    if runner is None or (runner.options != options and not runner.started):
+        if runner is not None:
+            runner.close()
+        runner = box["runner"] = LiveRunner(**options)
+
+    try:
+        from streamlit_webrtc import WebRtcMode, webrtc_streamer
+    except ImportError:
+        st.error("The live view needs streamlit-webrtc: pip install streamlit-webrtc")
+        return
+
+    def on_frame(frame):  # runs on the WebRTC worker thread: never touch st.* here
+        import av
+
+        img = frame.to_ndarray(format="rgb24")
+        out = box["runner"].process(img, frame.time)
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    # "Finish set" (its on_click ran before this rerun) also stops the camera.
+    finish = bool(ss.pop("live_finish_req", False))
+    vcol, scol = st.columns([3, 2], gap="large")
+    with vcol:
+        ctx = webrtc_streamer(key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
+                              desired_playing_state=False if finish else None,
+                              media_stream_constraints={"video": {"width": {"ideal": 640},
+                                                                  "height": {"ideal": 480}}, "audio": False},
+                              video_frame_callback=on_frame, async_processing=True)
+        st.caption("Runs on this computer's browser and server. Using the app from another device needs HTTPS "
+                   "and a STUN/TURN server (set rtc_configuration).")
+    playing = bool(ctx.state.playing)
+    was_playing = ss.get("live_was_playing", False)
+    ss["live_was_playing"] = playing
+    if playing and not was_playing and ss.get("live_done") is runner:  # START again after a finished set
+        runner = box["runner"] = LiveRunner(**options)
+        ss.pop("live_result", None)
+
+    with scol:
+        live_panel(runner, playing)
+        c1, c2 = st.columns(2)
+        c1.button("Finish set", type="primary", icon=":material/flag:", key="live_finish",
+                  disabled=ss.get("live_done") is runner,
+                  on_click=lambda: ss.__setitem__("live_finish_req", True))
+        if c2.button("New set", icon=":material/restart_alt:", key="live_new"):
+            runner.close()
+            box["runner"] = LiveRunner(**options)
+            ss.pop("live_result", None)
+            ss.pop("live_done", None)
+            st.rerun()
+
+    # The set ends with Finish set, or when a stream that was playing stops (frames can arrive while the
+    # connection is still signalling: that is not a stop).
+    stopped = was_playing and not playing
+    if (finish or (stopped and runner.started)) and ss.get("live_done") is not runner:
+        ss["live_done"] = runner
+        with st.spinner("Analysing the whole set…"):
+            try:
+                result = runner.finish()
+                if result is None:
+                    ss["live_result"] = {"error": "No frames reached the analysis. Start the camera and try again."}
+                else:
+                    from formcheck.outputs import write_outputs
+
+                    out_dir = Path(tempfile.mkdtemp(prefix="live-", dir=_ensure(WORK_DIR / "live")))
+                    files = write_outputs(result, out_dir, video=False)
+                    ss["live_result"] = {"result": result, "files": {k: str(v) for k, v in files.items()},
+                                         "dir": str(out_dir)}
+            except FormcheckError as exc:
+                ss["live_result"] = {"error": str(exc)}
+    res = ss.get("live_result")
+    if res:
+        st.divider()
+        if "error" in res:
+            st.error(res["error"])
+        else:
+            show_results(res, key="live")
+
+
+def _ensure(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def live_panel(runner, playing: bool) -> None:
+    """Rep counter, phase and shrug warning; refreshed twice a second while the camera runs."""
+
+    @st.fragment(run_every=0.5 if playing else None)
+    def panel():
+        state = runner.snapshot()
+        if runner.error:
+            st.error(runner.error)
+            return
+        if state is None:
+            st.metric("Reps", 0, border=True)
+            st.caption("Press START and allow the camera." if not playing else "Starting the tracker…")
+            return
+        c1, c2 = st.columns(2)
+        c1.metric("Reps", state.reps, border=True)
+        c2.metric("Phase", PHASE_WORDS.get(state.phase, state.phase).split(" (")[0], border=True)
+        st.markdown(f"**{state.reps} reps** · {PHASE_WORDS.get(state.phase, state.phase)}")
+        if state.guide_text:
+            st.caption(f"Tempo guide: {state.guide_text}")
+        if state.shrug:
+            st.error("Shoulders down: you're shrugging", icon=":material/warning:")
+        elif state.shrug_reps:
+            st.warning(f"Shrugged on rep{'s' if len(state.shrug_reps) > 1 else ''} "
+                       f"{', '.join(map(str, state.shrug_reps))}", icon=":material/warning:")
+        if state.message:
+            st.info(state.message)
+        st.caption(f"{state.exercise_name} · {state.view or '…'} view · {state.fps:.0f} fps analysed")
+
+    panel()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tab 3: how to film
+
+
+def filming_tab() -> None:
+    from formcheck.assess import METRIC_VIEWS
+
+    st.markdown("""
+#### Set up in one minute
+1. **Pick the view for what you want checked** (table below). Side-on is best for rows; facing the camera is best
+   for shrugs and left/right balance.
+2. **Whole body in frame**: head (ears) to feet, with room above your hands at the top of the pull.
+   About **2–4 m** from the camera; landscape or portrait both work.
+3. **Camera still, at the right height**: hip height for a side view, chest height for a front view. Lean the
+   phone on something or use a tripod.
+4. **Light in front of you**, not behind: no bright window behind you. Fitted clothes make shoulders easier to track.
+5. **One person in view**, start the recording a second before your first rep and stop it after your last.
+""")
+    groups = list(METRIC_VIEWS)
+    rows = []
+    for view in ("side", "front", "rear", "oblique"):
+        rows.append({"View": view.capitalize(),
+                     **{g.capitalize(): ("✓" if view in METRIC_VIEWS[g][0] else "–") for g in groups}})
+    st.markdown("#### What each view can measure")
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption("Shrug and squeeze are measured through proxies (BlazePose has no shoulder-blade points): shoulder "
+               "rise along the trunk against both the ears and the hips, and elbow travel behind the trunk line.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Page
+
+
+def main() -> None:
+    opts = sidebar()
+    st.title("formcheck")
+    st.markdown("##### Reps, tempo, squeeze and shrug check for your rows and shrugs, from a phone video or your "
+                "webcam.")
+    tabs = st.tabs(["Analyse a video", "Live", "How to film"], key="tab", on_change="rerun")
+    with tabs[0]:
+        if tabs[0].open:
+            analyse_tab(opts)
+    with tabs[1]:
+        if tabs[1].open:
+            live_tab(opts)
+    with tabs[2]:
+        if tabs[2].open:
+            filming_tab()
+
+
+main()
