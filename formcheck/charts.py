@@ -72,7 +72,7 @@ def _panel(lines: pd.DataFrame, title: str, unit_title: str, bands: pd.DataFrame
            show_x: bool = False, show_phase_legend: bool = False, show_rep_labels: bool = False,
            series_colors: dict[str, str] | None = None, y_domain: list[float] | None = None):
     x_title = "time (s)" if show_x else None
-    x_axis = alt.Axis(labels=show_x, ticks=show_x, grid=False, title=x_title)
+    x_axis = alt.Axis(labels=show_x, ticks=show_x, grid=False, title=x_title, tickMinStep=0.5, labelOverlap="greedy")
     x = alt.X("t:Q", scale=alt.Scale(domain=x_domain, nice=False), axis=x_axis)
     layers = []
     if len(bands):
@@ -281,7 +281,11 @@ def _style(chart):
 
 
 def chart_svg(chart) -> str:
-    """Render a chart to a standalone SVG string offline (vl-convert; data is inlined, nothing is fetched)."""
+    """Render a chart to a standalone SVG string offline (vl-convert; data is inlined, nothing is fetched).
+
+    The spec is not re-validated against the Vega-Lite schema here (that costs more than drawing it); the
+    charts are built by the functions above and validated in the tests.
+    """
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json())
+    return vlc.vegalite_to_svg(chart.to_dict(validate=False))

@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from .assess import FAULT_LABELS, Finding
+from .errors import OptionError
 from .result import AnalysisResult
 from .series import LANDMARK
 from .video import VideoWriter, inference_size, open_video
@@ -161,7 +162,7 @@ def _font(px: int, bold: bool):
         return ImageFont.load_default()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _text_mask(text: str, px: int, bold: bool) -> np.ndarray:
     """(h, w) float32 alpha in [0, 1] for one line of text; h is the font's full line height."""
     from PIL import Image, ImageDraw
@@ -213,7 +214,7 @@ class Sprite:
                                      np.ascontiguousarray(self.w_bg[sy, sx]), np.ascontiguousarray(self.w_fg[sy, sx]))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=768)  # a timer string per 0.1 s and a few labels: bounded memory at 1080p
 def _text_sprite(text: str, px: int, bold: bool, color: tuple[int, int, int]) -> Sprite:
     return Sprite(_text_mask(text, px, bold), color)
 
@@ -336,6 +337,10 @@ class Style:
     def px(self, v: float) -> int:
         """A length designed at 720 px, scaled to this frame (at least 1)."""
         return max(1, int(round(v * self.scale)))
+
+    def font(self, v: float) -> int:
+        """A font size designed at 720 px, scaled to this frame, never below 10 px (legible on small clips)."""
+        return max(10, int(round(v * self.scale)))
 
     @property
     def portrait(self) -> bool:
@@ -652,7 +657,7 @@ class TrunkLineAnnotator:
         self.min_vis = min_visibility
         self.thick = style.px(5)
         self.outline = max(1, style.px(1.5))
-        self.font = style.px(17)
+        self.font = style.font(17)
         self._idx = [LANDMARK[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
 
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
@@ -699,12 +704,12 @@ class ElevationGaugeAnnotator:
         self.thr = float(threshold) if threshold and threshold > 0 else 0.06
         self.show_threshold = show_threshold
         self.lo, self.hi = -1.0 * self.thr, 2.5 * self.thr
-        self.font = style.px(13)
-        self.vfont = style.px(17)
+        self.font = style.font(13)
+        self.vfont = style.font(17)
         self.bar_w = style.px(14)
         self.bar_h = int(style.height * (0.26 if style.portrait else 0.34))
         self.pad = style.px(10)
-        self.small = style.px(12)
+        self.small = style.font(12)
         title_w = text_size("SHRUG", self.font, True)[0]
         value_w = text_size("+99%", self.vfont, True)[0]
         tick_w = text_size("limit", self.small)[0] if show_threshold else 0
@@ -741,7 +746,7 @@ class ElevationGaugeAnnotator:
             draw_text(frame, "limit", bx + self.bar_w + st.px(8), yt, self.small, (252, 165, 165), False, "lm")
         text = "\u2013" if not np.isfinite(v) else ("0%" if abs(v) < 0.005 else f"{v * 100:+.0f}%")
         draw_text(frame, text, cx, self.bar_y + self.bar_h + st.px(6), self.vfont,
-                  fault_color("shrug") if over else TEXT, True, "ct")
+                  (252, 165, 165) if over else TEXT, True, "ct")
         return frame
 
 
@@ -754,9 +759,9 @@ class HudAnnotator:
     def __init__(self, style: Style):
         self.style = style
         st = style
-        self.label = st.px(14)
-        self.big = st.px(34)
-        self.small = st.px(15)
+        self.label = st.font(14)
+        self.big = st.font(34)
+        self.small = st.font(15)
         self.pad = st.px(12)
         self.x = self.y = st.px(14)
         names = ["CONCENTRIC", "ECCENTRIC", "HOLD", "PAUSE", "READY", "DONE", "BETWEEN REPS"]
@@ -810,8 +815,8 @@ class FaultAnnotator:
 
     def __init__(self, style: Style, max_banners: int = 3):
         self.style = style
-        self.font = style.px(19)
-        self.small = style.px(15)
+        self.font = style.font(19)
+        self.small = style.font(15)
         self.pad = style.px(10)
         self.max_w = int(style.width * 0.9)
         self.max_banners = max_banners
@@ -871,7 +876,7 @@ class ViewBadgeAnnotator:
         self.style = style
         st = style
         self.title = f"{view.upper()} VIEW"
-        self.tfont, self.font = st.px(14), st.px(13)
+        self.tfont, self.font = st.font(14), st.font(13)
         self.pad = st.px(10)
         max_w = int(st.width * (0.55 if st.portrait else 0.34))
         self.lines = []
@@ -1032,8 +1037,10 @@ class _I420Writer(VideoWriter):
 
 
 def _x264_preset(width: int, height: int) -> str:
-    """Fast enough to keep rendering a small share of the analysis time (see benchmarks/render_overhead.py)."""
-    return "superfast" if width * height <= 1280 * 720 else "ultrafast"
+    """x264's fastest preset: encoding is most of the render cost (on real 720p footage ultrafast took
+    8.7 ms CPU per frame against 12.9 ms for superfast; see benchmarks/render_overhead.py). Files come out
+    about twice as large, which is still small for a set (a few MB)."""
+    return "ultrafast"
 
 
 def _decode_range(result: AnalysisResult) -> tuple[float | None, float | None]:
@@ -1192,8 +1199,12 @@ def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | 
             runs.append([j])
     for run in runs:
         pending = list(run)
-        src = open_video(source, start_s=max(0.0, float(times[run[0]]) - tol), end_s=float(times[run[-1]]) + tol,
-                         max_side=dec_max, prefetch=0)
+        try:
+            src = open_video(source, start_s=max(0.0, float(times[run[0]]) - tol), end_s=float(times[run[-1]]) + tol,
+                             max_side=dec_max, prefetch=0)
+        except OptionError as exc:  # the poses do not belong to this file (times past its end)
+            log.warning("key frames at %.2f-%.2f s not taken: %s", times[run[0]], times[run[-1]], exc)
+            continue
         with src:
             for fr in src:
                 if not pending:

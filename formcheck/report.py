@@ -282,6 +282,7 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
 </div></header>
 <main class="wrap">
 {_summary(result, d)}
+{"".join(f'<p class="warn">{_e(w)}</p>' for w in d["warnings"])}
 <h2>What to work on</h2>
 {_cues(d)}
 <h2>Rep by rep</h2>
@@ -289,8 +290,6 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
 {_rep_table(result, ids)}
 <h2>Not measured from this view <small>and how to film to measure it</small></h2>
 {_not_measurable(d)}"""]
-    for w in d["warnings"]:
-        parts.append(f'<p class="warn">{_e(w)}</p>')
     if charts_svg:
         parts.append("<h2>Charts</h2>")
         for k, (name, svg) in enumerate(charts_svg.items()):
