@@ -225,7 +225,13 @@ def _not_measurable(d: dict) -> str:
 def _keyframes(result: AnalysisResult, keyframes: Mapping[str, Path], ids: Mapping[str, str]) -> str:
     findings = {f"rep{ra.rep.index:02d}_{f.name}": f for ra in result.assessed for f in ra.findings}
     figs = []
-    for name, path in keyframes.items():
+
+    def order(item):  # by rep, its top first, then its faults by time
+        name = item[0]
+        f = findings.get(name)
+        return (name[3:5], f is not None, f.worst_s if f is not None else 0.0, name)
+
+    for name, path in sorted(keyframes.items(), key=order):
         try:
             uri = image_data_uri(path)
         except OSError as exc:
