@@ -45,7 +45,7 @@ METRIC_VIEWS = {
     "retraction": (("side", "front", "rear"), "side"),
     "swing": (("side", "oblique"), "side"),
     "neck": (("side",), "side"),
-    "rotation": (("front", "rear", "oblique"), "front"),
+    "rotation": (("front", "rear", "oblique", "side"), "front"),
     "asymmetry": (("front", "rear", "oblique"), "front"),
 }
 FAULT_GROUP = {"shrug": "shrug", "short_hold": "tempo", "rushed_eccentric": "tempo", "weak_squeeze": "retraction",
@@ -183,6 +183,10 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
             if why:
                 ra.unmeasurable[group] = why
 
+        if view == "side" and not profile.get("rotation_from_side", False):
+            ra.unmeasurable["rotation"] = ("not measurable from a side view for a two-arm pull (the shoulders "
+                                           f"overlap): {HOW_TO_FILM['front']}")
+
         def measurable(group: str) -> bool:
             return group not in ra.unmeasurable
 
@@ -261,7 +265,7 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
                                            _argmax_time(t, signals["head_forward"], a0, rep_end)))
 
         if measurable("rotation"):
-            rot = signals["trunk_rotation"]
+            rot = signals["trunk_rotation_2d" if view == "side" else "trunk_rotation"]
             mm = (t >= a0) & (t <= rep_end)
             if np.isfinite(rot[mm]).any():
                 base = _window(t, rot, *start_win)
@@ -276,6 +280,10 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
             d_el = abs(_window(t, signals["lr_elbow_diff"], top_a, top_b)
                        - _window(t, signals["lr_elbow_diff"], *start_win))
             ra.metrics["lr_elbow_diff"] = (d_el, "deg")
+            travel = _side_travel(t, signals.hand_path, start_win, (top_a, top_b),
+                                  fcfg["asymmetry"]["min_arm_travel_torso"])
+            if travel is not None:
+                ra.metrics["lr_travel_ratio"] = (travel, "ratio")
             d_ev = np.nan
             if view in ("front", "rear"):
                 d_ev = abs(rise("lr_elev_diff"))
@@ -285,7 +293,43 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: dict, visibility: np
                                            (np.isfinite(d_ev) and d_ev >= c["min_elev_torso"])):
                 ra.findings.append(Finding("asymmetry", d_el, c["min_elbow_deg"], "deg", r.peak_s))
         out.append(ra)
+    _travel_asymmetry(out, fcfg["asymmetry"], "asymmetry" in off)
     return out
+
+
+def _travel_asymmetry(assessed: list[RepAssessment], cfg: dict, disabled: bool) -> None:
+    """Flag reps whose left/right arm-travel ratio falls well below the set's own best reps.
+
+    Judged against the set because a camera a little off-centre makes one arm's image
+    travel shorter on every rep; a ratio under ``min_travel_ratio_abs`` counts on its own.
+    """
+    ratios = [ra.metrics.get("lr_travel_ratio", (None, ""))[0] for ra in assessed]
+    vals = np.array([v for v in ratios if v is not None and np.isfinite(v)])
+    if disabled or len(vals) == 0:
+        return
+    top = np.sort(vals)[len(vals) // 2:]
+    ref = min(1.0, float(np.median(top)))
+    thr = max(cfg["min_travel_ratio_abs"], cfg["min_travel_ratio"] * ref) if len(vals) >= 3 else \
+        cfg["min_travel_ratio_abs"]
+    for ra, v in zip(assessed, ratios):
+        if v is not None and np.isfinite(v) and v < thr and "asymmetry" not in ra.faults:
+            ra.findings.append(Finding("asymmetry", v, thr, "ratio", ra.rep.peak_s))
+
+
+def _side_travel(t, path, start_win, top_win, min_travel: float) -> float | None:
+    """Shorter arm's travel over the longer arm's, start to top of a rep (1.0 = even; None if one arm only)."""
+    if path is None or path.shape[1] != 8:
+        return None
+    moves = []
+    for cols in (slice(0, 4), slice(4, 8)):
+        a = np.array([_window(t, path[:, j], *start_win) for j in range(cols.start, cols.stop)])
+        b = np.array([_window(t, path[:, j], *top_win) for j in range(cols.start, cols.stop)])
+        moves.append(float(np.linalg.norm(b - a)))
+    # Only a pull that travels far in the image can be compared side to side; a pull toward the
+    # camera (seated and chest-supported rows from the front) is foreshortened and skewed by perspective.
+    if not all(np.isfinite(moves)) or max(moves) < min_travel:
+        return None
+    return min(moves) / max(moves)
 
 
 def group_ok(ra: RepAssessment, group: str) -> bool:

@@ -182,7 +182,8 @@ def hand_path(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
     """The wrists' image path relative to the shoulders in the trunk frame, in torso lengths, and elbow flexion.
 
     Returns:
-        (path (T, 2) for the near arm from the side or (T, 4) for both arms otherwise,
+        (path (T, 4): wrist and elbow of the near arm from the side, or (T, 8) for both arms otherwise
+         (left arm first),
          flexion (T,) deg used to orient the main direction).
     """
     # In the trunk's own frame (along the trunk axis, across it): a trunk heave turns the whole
@@ -190,8 +191,12 @@ def hand_path(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
     across = np.stack([-g.u[:, 1], g.u[:, 0]], axis=1)
 
     def rel(side: str) -> np.ndarray:
-        d = (g.p(f"{side}_wrist") - g.p(f"{side}_shoulder")) / g.torso_px
-        return np.stack([(d * g.u).sum(1), (d * across).sum(1)], axis=1)
+        # Wrist and elbow: near the face (face pulls) the hands barely move while the elbows still do.
+        cols = []
+        for joint in ("wrist", "elbow"):
+            d = (g.p(f"{side}_{joint}") - g.p(f"{side}_shoulder")) / g.torso_px
+            cols += [(d * g.u).sum(1), (d * across).sum(1)]
+        return np.stack(cols, axis=1)
 
     if g.view == "side":
         side = g.near_side()
@@ -228,6 +233,20 @@ def _hand_travel(g: Geometry) -> np.ndarray:
         proj = -proj
     out[ok] = proj
     return out
+
+
+SHOULDER_TO_TORSO = 0.75  # typical shoulder (biacromial) width / mid-hip-to-mid-shoulder length
+
+
+def _rotation_2d(g: Geometry) -> np.ndarray:
+    """Side view: trunk rotation estimated from the apparent shoulder width (deg, unsigned).
+
+    Seen from the side the shoulders overlap; turning the trunk opens them by
+    about sin(angle) x shoulder width. A proxy: the pose model also spreads the
+    shoulders a little when one arm rows, so only large changes count.
+    """
+    w = np.linalg.norm(g.p("left_shoulder") - g.p("right_shoulder"), axis=1) / g.torso_px
+    return np.degrees(np.arcsin(np.clip(w / SHOULDER_TO_TORSO, 0.0, 1.0)))
 
 
 def _lr_elbow(g: Geometry) -> np.ndarray:
@@ -276,6 +295,8 @@ SIGNALS: tuple[SignalDef, ...] = (
     SignalDef("head_forward", "torso", ("side",), _head_fwd, "ear ahead of the shoulder, horizontally (neck craning)"),
     SignalDef("trunk_rotation", "deg", ("front", "rear", "oblique"), _rotation,
               "shoulder line against hip line about the vertical (3-D)"),
+    SignalDef("trunk_rotation_2d", "deg", ("side",), _rotation_2d,
+              "trunk rotation from the apparent shoulder width (side view)", proxy=True),
     SignalDef("lr_elbow_diff", "deg", ("front", "rear", "oblique"), _lr_elbow, "left minus right elbow angle"),
     SignalDef("lr_elev_diff", "torso", ("front", "rear"), _lr_elev, "left minus right shoulder elevation"),
 )
@@ -301,7 +322,7 @@ class Signals:
     torso_px: float
     near_side: str = "left"
     valid: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    hand_path: np.ndarray | None = None  # (T, 2 or 4) wrists relative to shoulders, torso lengths
+    hand_path: np.ndarray | None = None  # (T, 4 or 8) wrists and elbows relative to shoulders, torso lengths
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
@@ -400,7 +421,7 @@ def detect_exercise(pose: CleanPose, signals: Signals) -> ExerciseEstimate:
     elev_range = spread(signals["shoulder_elev_ear"])
     # A shrug moves the shoulders while the hands stay fixed to them (arms hang straight); a row
     # that shrugs still moves the hands a long way relative to the shoulders.
-    if hand_range < 0.35 and elev_range >= 0.08 and elev_range >= 0.3 * hand_range:
+    if hand_range < 0.35 and elev_range >= 0.05 and elev_range >= 0.45 * hand_range:
         return ExerciseEstimate("shrug", 0.8, f"shoulders rise and fall ({elev_range:.2f} torso) while the hands "
                                               f"stay with them ({hand_range:.2f})")
     xy = pose.image_xy

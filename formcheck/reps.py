@@ -161,8 +161,12 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
         pth = np.where(pth_ok[:, None], pth, np.nanmean(pth, axis=0))
         speed = np.linalg.norm(np.gradient(pth, axis=0) / dt[:, None], axis=1)
         speed[~(pth_ok & ok)] = 0.0
-        # Signed by the rep signal's direction, so rising and falling phases stay apart.
-        vel = np.where(vel >= 0, speed, -speed)
+    else:
+        speed = np.abs(vel)
+    # Landmark jitter never lets the speed reach zero: a phase edge is where the speed drops below a
+    # fraction of the phase's peak speed or below twice the clip's still-moment speed, whichever is higher.
+    moving = speed[ok & (speed > 0)]
+    noise_floor = 2.0 * float(np.percentile(moving, 10)) if len(moving) > 10 else 0.0
     reps: list[Rep] = []
     prev_bottom_i = 0
     n = len(s)
@@ -178,17 +182,19 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
             prev_bottom_i = v1
             continue  # the clip starts mid-rep (no concentric seen): not a rep
         # Concentric: fastest rise between bottom and peak.
+        # The fastest rising moment comes from the rep signal's sign; the phase edges from the path's
+        # unsigned speed (a curved path can move the rep signal the "wrong" way for a moment).
         i_up = v0 + int(np.argmax(vel[v0:p + 1]))
-        up_level = params.speed_frac * max(vel[i_up], 1e-9)
-        start = _edge(t, vel, v0, p, i_up, up_level, backward=True)
-        peak = _edge(t, vel, v0, p, i_up, up_level, backward=False)
+        up_level = max(params.speed_frac * max(speed[i_up], 1e-9), min(noise_floor, 0.5 * speed[i_up]))
+        start = _edge(t, speed, v0, p, i_up, up_level, backward=True)
+        peak = _edge(t, speed, v0, p, i_up, up_level, backward=False)
         has_ecc = np.isfinite(fall) and fall >= 0.5 * rise and v1 > p
         hold_end = bottom = None
         if has_ecc:
             i_dn = p + int(np.argmin(vel[p:v1 + 1]))
-            dn_level = params.speed_frac * max(-vel[i_dn], 1e-9)
-            hold_end = _edge(t, -vel, p, v1, i_dn, dn_level, backward=True)
-            bottom = _edge(t, -vel, p, v1, i_dn, dn_level, backward=False)
+            dn_level = max(params.speed_frac * max(speed[i_dn], 1e-9), min(noise_floor, 0.5 * speed[i_dn]))
+            hold_end = _edge(t, speed, p, v1, i_dn, dn_level, backward=True)
+            bottom = _edge(t, speed, p, v1, i_dn, dn_level, backward=False)
             hold_end = max(hold_end, peak)
         dur = (bottom if bottom is not None else t[min(hi_lim, n - 1)]) - start
         if dur > params.max_rep_s:
