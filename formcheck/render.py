@@ -284,7 +284,7 @@ def _pt(p: np.ndarray) -> tuple[int, int]:
     return int(round(float(p[0]) * 16)), int(round(float(p[1]) * 16))
 
 
-def draw_line(img, a, b, color, thickness: int, outline: int = 0) -> None:
+def draw_line(img: np.ndarray, a, b, color, thickness: int, outline: int = 0) -> None:
     """Antialiased line a -> b (float pixel coords), optionally over a darker outline for contrast."""
     if outline:
         cv2.line(img, _pt(a), _pt(b), OUTLINE, thickness + 2 * outline, cv2.LINE_AA, 4)
@@ -308,6 +308,7 @@ def draw_dashed(img, a, b, color, thickness: int, dash: float) -> None:
 
 
 def draw_dot(img, p, radius: int, color, outline: int = 0) -> None:
+    """Antialiased filled circle at p (float pixel coords), optionally ringed by a dark outline."""
     if outline:
         cv2.circle(img, _pt(p), (radius + outline) * 16, OUTLINE, -1, cv2.LINE_AA, 4)
     cv2.circle(img, _pt(p), radius * 16, tuple(int(c) for c in color), -1, cv2.LINE_AA, 4)
@@ -976,21 +977,40 @@ def keyframe_targets(result: AnalysisResult, timeline: OverlayTimeline | None = 
     return out
 
 
+#: Key frames are saved with the long side at most this (pixels): sharp in the report and quick to write
+#: (a 1080p PNG took ~0.2-0.5 s to encode here).
+KEYFRAME_MAX_SIDE = 1280
+
+
 def _write_png(path: Path, rgb: np.ndarray) -> None:
-    ok = cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    # Level 1: about as small as level 3 on camera footage, and faster.
+    ok = cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise OSError(f"could not write {path}")
 
 
 class _KeyframeSaver:
-    def __init__(self, targets: Sequence[KeyframeTarget], out_dir: Path, timeline: OverlayTimeline,
-                 annotators: Sequence[Annotator]):
+    """Saves annotated key frames (PNG) for the targets, drawn at the key frame size.
+
+    Args:
+        targets: what to save.
+        out_dir: folder for the PNGs (created when there are targets).
+        result: the analysis.
+        size: (width, height) the key frames are saved at; frames given to :meth:`save` are resized to it.
+        timeline, annotators: reused when already configured for ``size`` (else made here).
+    """
+
+    def __init__(self, targets: Sequence[KeyframeTarget], out_dir: Path, result: AnalysisResult,
+                 size: tuple[int, int], timeline: OverlayTimeline | None = None,
+                 annotators: Sequence[Annotator] | None = None):
         self.by_frame: dict[int, list[KeyframeTarget]] = {}
         for t in targets:
             self.by_frame.setdefault(t.frame, []).append(t)
         self.out_dir = out_dir
-        self.timeline = timeline
-        self.annotators = annotators
+        self.size = (int(size[0]), int(size[1]))
+        same = timeline is not None and timeline.size == self.size
+        self.timeline = timeline if same else OverlayTimeline(result, self.size)
+        self.annotators = annotators if same and annotators is not None else default_annotators(result, self.size)
         self.paths: dict[str, Path] = {}
         if targets:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -999,6 +1019,9 @@ class _KeyframeSaver:
         return j in self.by_frame
 
     def save(self, j: int, raw: np.ndarray) -> None:
+        """Annotate and write the key frames of analysed frame j from its raw (unannotated) RGB image."""
+        if (raw.shape[1], raw.shape[0]) != self.size:
+            raw = cv2.resize(raw, self.size, interpolation=cv2.INTER_AREA)
         for t in self.by_frame.get(j, ()):
             img = annotate_frame(raw.copy(), self.timeline.state(j, focus=t.fault), self.annotators)
             path = self.out_dir / f"{t.name}.png"
@@ -1085,7 +1108,8 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
         result: the analysis of ``source``.
         source: the original video file.
         out_path: the .mp4 to write (H.264, yuv420p, even size, +faststart; the source's frame rate).
-        keyframes_dir: also save key frames here (see :func:`keyframe_targets`); None to skip.
+        keyframes_dir: also save key frames here (see :func:`keyframe_targets`; long side at most
+            :data:`KEYFRAME_MAX_SIDE`); None to skip.
         max_side: cap on the output's long side in pixels (the short side is also capped at 1080).
         annotators: overlay to draw (default: :func:`default_annotators`).
         progress: called as progress(frames_done, frames_total, elapsed_s).
@@ -1112,8 +1136,11 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
         size = tuple(src.size)
     timeline = OverlayTimeline(result, size)
     annotators = list(annotators) if annotators is not None else default_annotators(result, size)
-    saver = _KeyframeSaver(keyframe_targets(result, timeline), Path(keyframes_dir), timeline, annotators) \
-        if keyframes_dir is not None else None
+    saver = None
+    if keyframes_dir is not None:
+        kf_size = output_size(size[0], size[1], min(max_side, KEYFRAME_MAX_SIDE))
+        saver = _KeyframeSaver(keyframe_targets(result, timeline), Path(keyframes_dir), result, kf_size, timeline,
+                               annotators)
     fps = series.fps or src.info.fps
     out = Path(out_path)
     idx, times = series.frame_index, series.times_s
@@ -1164,14 +1191,15 @@ def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | 
                      annotators: Sequence[Annotator] | None = None) -> RenderOutput:
     """Save the key frames only, seeking to each (a cheap pass for when no video is written).
 
-    Targets less than 2 s apart share one decode run; each run seeks to the keyframe before it.
+    Targets less than 2 s apart share one decode run; each run seeks to the keyframe before it. Frames are
+    decoded straight at the key frame size (long side at most :data:`KEYFRAME_MAX_SIDE`).
 
     Args:
         result: the analysis of ``source``.
         source: the original video file.
         out_dir: folder for the PNGs (created when there is anything to save).
         max_side: cap on the long side (the short side is also capped at 1080), as for the video.
-        annotators: overlay to draw (default: :func:`default_annotators`).
+        annotators: overlay to draw, configured for the key frame size (default: :func:`default_annotators`).
 
     Returns:
         The key frames written (name -> path).
@@ -1179,14 +1207,15 @@ def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | 
     t_start = time.perf_counter()
     series = result.series
     w0, h0 = series.frame_size
-    size = output_size(w0, h0, max_side)
-    dec_max = decoder_max_side(w0, h0, max_side)
+    cap = min(max_side, KEYFRAME_MAX_SIDE)
+    size = output_size(w0, h0, cap)
+    dec_max = decoder_max_side(w0, h0, cap)
     timeline = OverlayTimeline(result, size)
     targets = keyframe_targets(result, timeline)
     if not targets:
         return RenderOutput(None, {}, 0, 0, size, 0.0)
-    annotators = list(annotators) if annotators is not None else default_annotators(result, size)
-    saver = _KeyframeSaver(targets, Path(out_dir), timeline, annotators)
+    saver = _KeyframeSaver(targets, Path(out_dir), result, size, timeline,
+                           list(annotators) if annotators is not None else None)
     times = series.times_s
     wanted = sorted({t.frame for t in targets})
     tol = 0.5 / (series.fps or 30.0)
@@ -1210,10 +1239,7 @@ def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | 
                 if not pending:
                     break
                 if abs(fr.time_s - times[pending[0]]) <= tol or fr.index == series.frame_index[pending[0]]:
-                    image = fr.image
-                    if image.shape[1::-1] != size:
-                        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-                    saver.save(pending.pop(0), image)
+                    saver.save(pending.pop(0), fr.image)
                 while pending and fr.time_s > times[pending[0]] + tol:
                     log.warning("key frame at %.2f s not found in the video", times[pending.pop(0)])
         for j in pending:
