@@ -30,6 +30,8 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 DEFAULT_MODEL = "full"
+# Long side (px) frames are resized to before inference; see estimate_video for why.
+DEFAULT_MAX_SIDE = 960
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,7 @@ class PoseEstimator:
 
 
 def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start_s: float | None = None,
-                   end_s: float | None = None, max_side: int = 960,
+                   end_s: float | None = None, max_side: int | None = DEFAULT_MAX_SIDE,
                    progress: ProgressFn | None = None) -> PoseSeries:
     """Decode a video file and return its PoseSeries (the offline pose stage of the pipeline).
 
