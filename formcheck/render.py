@@ -182,23 +182,27 @@ def text_size(text: str, px: int, bold: bool = False) -> tuple[int, int]:
 
 
 class Sprite:
-    """A solid colour seen through an alpha mask, ready to blend onto frames (one ``cv2.blendLinear`` call).
+    """Colour seen through an alpha mask, ready to blend onto frames (one ``cv2.blendLinear`` call).
 
     Args:
         alpha: (h, w) or (h, w, 1) float32 coverage in [0, 1].
-        color: RGB.
+        color: RGB triple, or an (h, w, 3) uint8 colour image (see :class:`Layer`).
         opacity: multiplies the coverage.
     """
 
     __slots__ = ("w", "h", "col", "w_bg", "w_fg")
 
-    def __init__(self, alpha: np.ndarray, color: Sequence[int], opacity: float = 1.0):
+    def __init__(self, alpha: np.ndarray, color, opacity: float = 1.0):
         a = np.ascontiguousarray(alpha.reshape(alpha.shape[0], alpha.shape[1]), np.float32) * np.float32(opacity)
         self.h, self.w = a.shape
         self.w_fg = a
         self.w_bg = np.float32(1.0) - a
-        self.col = np.empty((self.h, self.w, 3), np.uint8)
-        self.col[:] = np.asarray(color, np.uint8)
+        color = np.asarray(color)
+        if color.ndim == 3:
+            self.col = np.ascontiguousarray(color, np.uint8)
+        else:
+            self.col = np.empty((self.h, self.w, 3), np.uint8)
+            self.col[:] = color.astype(np.uint8)
 
     def blit(self, img: np.ndarray, x: int, y: int) -> None:
         """Blend onto img (in place) with the top-left corner at (x, y); clipped to the image."""
@@ -263,6 +267,64 @@ def draw_panel(img: np.ndarray, x: int, y: int, w: int, h: int, color: Sequence[
             img, int(x), int(y))
 
 
+class Layer:
+    """A transparent canvas on which static overlay parts (panels, labels) are composed once.
+
+    Blending the finished layer is one :class:`Sprite` blit per frame instead of one per part.
+
+    Args:
+        width, height: canvas size in pixels.
+    """
+
+    def __init__(self, width: int, height: int):
+        self.w, self.h = int(width), int(height)
+        self.rgb = np.zeros((self.h, self.w, 3), np.float32)
+        self.alpha = np.zeros((self.h, self.w), np.float32)
+
+    def add(self, mask: np.ndarray, x: int, y: int, color: Sequence[int], opacity: float = 1.0) -> None:
+        """Composite a colour through an (h, w) coverage mask at (x, y), over what is there ("over" operator)."""
+        h, w = mask.shape[:2]
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, self.w), min(y + h, self.h)
+        if x1 <= x0 or y1 <= y0:
+            return
+        a_new = mask.reshape(h, w)[y0 - y:y1 - y, x0 - x:x1 - x] * np.float32(opacity)
+        a_old = self.alpha[y0:y1, x0:x1]
+        out_a = a_new + a_old * (1 - a_new)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rgb = (np.asarray(color, np.float32) * a_new[..., None]
+                   + self.rgb[y0:y1, x0:x1] * (a_old * (1 - a_new))[..., None]) / out_a[..., None]
+        self.rgb[y0:y1, x0:x1] = np.nan_to_num(rgb)
+        self.alpha[y0:y1, x0:x1] = out_a
+
+    def panel(self, x: int, y: int, w: int, h: int, color: Sequence[int] = PANEL, opacity: float = 0.72,
+              radius: int = 8) -> None:
+        """A translucent rounded rectangle."""
+        if w > 0 and h > 0:
+            self.add(_rounded_mask(int(w), int(h), int(radius)), int(x), int(y), color, opacity)
+
+    def rect(self, x0: int, y0: int, x1: int, y1: int, color: Sequence[int], opacity: float = 1.0) -> None:
+        """A filled rectangle with corners (x0, y0) and (x1, y1) inclusive."""
+        self.add(np.ones((y1 - y0 + 1, x1 - x0 + 1), np.float32), x0, y0, color, opacity)
+
+    def text(self, text: str, x: int, y: int, px: int, color: Sequence[int] = TEXT, bold: bool = False,
+             anchor: str = "lt") -> tuple[int, int]:
+        """One line of text, anchored like :func:`draw_text`; returns (w, h)."""
+        m = _text_mask(text, int(px), bool(bold))
+        h, w = m.shape
+        if anchor[0] == "r":
+            x -= w
+        elif anchor[0] == "c":
+            x -= w // 2
+        if anchor[1] == "m":
+            y -= h // 2
+        self.add(m, int(x), int(y), color)
+        return w, h
+
+    def sprite(self) -> Sprite:
+        """The composed layer, ready to blit."""
+        return Sprite(self.alpha, np.clip(np.round(self.rgb), 0, 255).astype(np.uint8))
+
+
 def wrap_text(text: str, px: int, max_w: int, bold: bool = False) -> list[str]:
     """Greedy word wrap of text into lines no wider than max_w pixels (a long word gets a line of its own)."""
     lines: list[str] = []
@@ -291,20 +353,28 @@ def draw_line(img: np.ndarray, a, b, color, thickness: int, outline: int = 0) ->
     cv2.line(img, _pt(a), _pt(b), tuple(int(c) for c in color), thickness, cv2.LINE_AA, 4)
 
 
-def draw_dashed(img, a, b, color, thickness: int, dash: float) -> None:
-    """Antialiased dashed line a -> b with dashes (and gaps) dash pixels long."""
+def draw_dashed(img: np.ndarray, a, b, color, thickness: int, dash: float) -> None:
+    """Antialiased dashed line a -> b with dashes (and gaps) dash pixels long (one cv2 call)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     length = float(np.hypot(*(b - a)))
-    if length < 1:
+    if length < 1 or dash <= 0:
         return
-    n = max(1, int(length // (2 * dash)))
     d = (b - a) / length
-    for i in range(n + 1):
-        s0 = i * 2 * dash
-        if s0 >= length:
-            break
-        s1 = min(length, s0 + dash)
-        cv2.line(img, _pt(a + d * s0), _pt(a + d * s1), tuple(int(c) for c in color), thickness, cv2.LINE_AA, 4)
+    s0 = np.arange(0.0, length, 2 * dash)
+    s1 = np.minimum(length, s0 + dash)
+    segs = np.stack([a + np.outer(s0, d), a + np.outer(s1, d)], axis=1)  # (N, 2, 2)
+    draw_segments(img, segs, color, thickness)
+
+
+def draw_segments(img: np.ndarray, segs: np.ndarray, color, thickness: int, outline: int = 0) -> None:
+    """Antialiased line segments (N, 2, 2) in float pixels, drawn in one cv2.polylines call (plus one for the
+    optional dark outline underneath)."""
+    if len(segs) == 0:
+        return
+    pts = [p for p in np.round(np.asarray(segs, float) * 16).astype(np.int32)]
+    if outline:
+        cv2.polylines(img, pts, False, OUTLINE, thickness + 2 * outline, cv2.LINE_AA, 4)
+    cv2.polylines(img, pts, False, tuple(int(c) for c in color), thickness, cv2.LINE_AA, 4)
 
 
 def draw_dot(img, p, radius: int, color, outline: int = 0) -> None:
@@ -616,32 +686,48 @@ class SkeletonAnnotator:
         self.thick = style.px(4)
         self.outline = max(1, style.px(1.5))
         self.joint_r = style.px(4.5)
-        self._edges = [(LANDMARK[a], LANDMARK[b], (a, b)) for a, b in _BODY_EDGES]
-        self._joints = [LANDMARK[n] for n in _JOINTS]
-        self._ears = [(LANDMARK["left_shoulder"], LANDMARK["left_ear"]),
-                      (LANDMARK["right_shoulder"], LANDMARK["right_ear"])]
+        self._I = np.array([LANDMARK[a] for a, _ in _BODY_EDGES])
+        self._K = np.array([LANDMARK[b] for _, b in _BODY_EDGES])
+        # Per fault: which body edges it paints (boolean mask over _BODY_EDGES).
+        self._fault_edges = {name: np.array([e in edges for e in _BODY_EDGES]) for name, edges in FAULT_EDGES.items()}
+        self._joints = np.array([LANDMARK[n] for n in _JOINTS])
+        self._EI = np.array([LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]])
+        self._EK = np.array([LANDMARK["left_ear"], LANDMARK["right_ear"]])
 
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
         if not state.detected:
             return frame
         xy, vis = state.xy, state.visibility
         ok = (vis >= self.min_vis) & np.isfinite(xy[:, 0])
-        red: set[tuple[str, str]] = set()
-        for name in state.fault_names:
-            red.update(FAULT_EDGES.get(name, ()))
-        for i, k, names in self._edges:
-            if ok[i] and ok[k]:
-                color = fault_color(next(f for f in state.fault_names if names in FAULT_EDGES.get(f, ()))) \
-                    if names in red else SKELETON
-                draw_line(frame, xy[i], xy[k], color, self.thick, self.outline)
+        segs = np.stack([xy[self._I], xy[self._K]], axis=1)  # (E, 2, 2)
+        valid = ok[self._I] & ok[self._K]
+        # Colour of each body edge: a fault's colour where the fault involves that limb, else the skeleton's.
+        painted = np.zeros(len(segs), bool)
+        groups: list[tuple[tuple[int, int, int], np.ndarray]] = []
+        for name in sorted(state.fault_names):
+            m = self._fault_edges.get(name)
+            if m is not None:
+                sel = m & valid & ~painted
+                painted |= sel
+                if sel.any():
+                    groups.append((fault_color(name), segs[sel]))
+        plain = valid & ~painted
+        if plain.any():
+            groups.insert(0, (SKELETON, segs[plain]))
         shrug = "shrug" in state.fault_names or "neck" in state.fault_names
-        for i, k in self._ears:
-            if ok[i] and ok[k]:
-                draw_line(frame, xy[i], xy[k], BAD if shrug else EAR_LINE, self.thick, self.outline)
-                draw_dot(frame, xy[k], self.joint_r, BAD if shrug else EAR_LINE, self.outline)
-        for i in self._joints:
-            if ok[i]:
-                draw_dot(frame, xy[i], self.joint_r, SKELETON, self.outline)
+        ear_color = BAD if shrug else EAR_LINE
+        ear_ok = ok[self._EI] & ok[self._EK]
+        if ear_ok.any():
+            groups.append((ear_color, np.stack([xy[self._EI], xy[self._EK]], axis=1)[ear_ok]))
+        if not groups:
+            return frame
+        draw_segments(frame, np.concatenate([g for _, g in groups]), OUTLINE, self.thick + 2 * self.outline)
+        for c, g in groups:
+            draw_segments(frame, g, c, self.thick)
+        for k in self._EK[ear_ok]:
+            draw_dot(frame, xy[k], self.joint_r, ear_color, self.outline)
+        for i in self._joints[ok[self._joints]]:
+            draw_dot(frame, xy[i], self.joint_r, SKELETON, self.outline)
         return frame
 
 
@@ -721,6 +807,17 @@ class ElevationGaugeAnnotator:
         self.y = (style.height - self.h) // 2
         self.bar_x = self.x + self.pad
         self.bar_y = self.y + self.pad + text_size("SHRUG", self.font, True)[1] + style.px(6)
+        # The static parts (panel, title, empty bar, limit label) are composed once.
+        st = style
+        layer = Layer(self.w, self.h)
+        layer.panel(0, 0, self.w, self.h, PANEL, 0.68, st.px(8))
+        layer.text("SHRUG", self.w // 2, self.pad, self.font, MUTED, True, "ct")
+        bx, by = self.bar_x - self.x, self.bar_y - self.y
+        layer.rect(bx, by, bx + self.bar_w, by + self.bar_h, (51, 65, 85))
+        if show_threshold:
+            layer.text("limit", bx + self.bar_w + st.px(8), self._y(self.thr) - self.y, self.small, (252, 165, 165),
+                       False, "lm")
+        self._static = layer.sprite()
 
     def _y(self, v: float) -> int:
         f = (min(max(v, self.lo), self.hi) - self.lo) / (self.hi - self.lo)
@@ -728,11 +825,9 @@ class ElevationGaugeAnnotator:
 
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
         st = self.style
-        draw_panel(frame, self.x, self.y, self.w, self.h, PANEL, 0.68, st.px(8))
+        self._static.blit(frame, self.x, self.y)
         cx = self.x + self.w // 2
-        draw_text(frame, "SHRUG", cx, self.y + self.pad, self.font, MUTED, True, "ct")
         bx = self.bar_x
-        cv2.rectangle(frame, (bx, self.bar_y), (bx + self.bar_w, self.bar_y + self.bar_h), (51, 65, 85), -1)
         y0 = self._y(0.0)
         v = state.rise
         over = np.isfinite(v) and v >= self.thr and self.show_threshold
@@ -744,7 +839,6 @@ class ElevationGaugeAnnotator:
         if self.show_threshold:
             yt = self._y(self.thr)
             cv2.line(frame, (bx - st.px(3), yt), (bx + self.bar_w + st.px(5), yt), BAD, max(1, st.px(2.5)))
-            draw_text(frame, "limit", bx + self.bar_w + st.px(8), yt, self.small, (252, 165, 165), False, "lm")
         text = "\u2013" if not np.isfinite(v) else ("0%" if abs(v) < 0.005 else f"{v * 100:+.0f}%")
         draw_text(frame, text, cx, self.bar_y + self.bar_h + st.px(6), self.vfont,
                   (252, 165, 165) if over else TEXT, True, "ct")
@@ -774,12 +868,15 @@ class HudAnnotator:
         self.lh = text_size("REP", self.label, True)[1]
         self.bh = text_size("8", self.big, True)[1]
         self.h = self.pad * 2 + self.lh + self.bh + st.px(10)
+        layer = Layer(self.w, self.h)  # the static parts, composed once
+        layer.panel(0, 0, self.w, self.h, PANEL, 0.72, st.px(10))
+        layer.text("REP", self.pad, self.pad, self.label, MUTED, True)
+        self._static = layer.sprite()
 
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
         st = self.style
-        draw_panel(frame, self.x, self.y, self.w, self.h, PANEL, 0.72, st.px(10))
+        self._static.blit(frame, self.x, self.y)
         x1, y1 = self.x + self.pad, self.y + self.pad
-        draw_text(frame, "REP", x1, y1, self.label, MUTED, True)
         shown = f"{state.rep_shown}/{state.rep_count}" if state.rep_count else "\u2013"
         draw_text(frame, shown, x1, y1 + self.lh, self.big, TEXT, True)
         x2 = x1 + self.col1 + self.gap
@@ -889,15 +986,17 @@ class ViewBadgeAnnotator:
         self.h = th + sum(s[1] for s in sizes) + 2 * self.pad + (st.px(4) if self.lines else 0)
         self.th = th
         self.x, self.y = below if below else (st.width - self.w - st.px(14), st.px(14))
+        layer = Layer(self.w, self.h)  # entirely static: composed once, one blit per frame
+        layer.panel(0, 0, self.w, self.h, PANEL, 0.72, st.px(8))
+        layer.text(self.title, self.pad, self.pad, self.tfont, TEXT, True)
+        y = self.pad + self.th + st.px(4)
+        for t in self.lines:
+            _, h = layer.text(t, self.pad, y, self.font, (253, 186, 116))
+            y += h
+        self._static = layer.sprite()
 
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray:
-        st = self.style
-        draw_panel(frame, self.x, self.y, self.w, self.h, PANEL, 0.72, st.px(8))
-        draw_text(frame, self.title, self.x + self.pad, self.y + self.pad, self.tfont, TEXT, True)
-        y = self.y + self.pad + self.th + st.px(4)
-        for t in self.lines:
-            _, h = draw_text(frame, t, self.x + self.pad, y, self.font, (253, 186, 116))
-            y += h
+        self._static.blit(frame, self.x, self.y)
         return frame
 
 
