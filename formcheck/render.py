@@ -540,6 +540,15 @@ class OverlayTimeline:
     Args:
         result: the analysis.
         size: (width, height) of the frames the overlay is drawn on.
+
+    Attributes:
+        xy: (T, 33, 2) float32 landmark pixels in the output frame (NaN where nobody was found).
+        visibility: (T, 33) float32, 0 where nobody was found.
+        rep, rep_shown: (T,) int rep in progress (0 outside reps) and rep number for the counter.
+        phase: (T,) str phase name ("" outside reps); phase_s: (T,) seconds into it (NaN outside reps).
+        rise: (T,) shoulder rise since the rep's start in torso lengths (min of the ear and hip proxies).
+        trunk_deg: (T,) trunk angle from vertical in degrees (NaN when the view cannot support it).
+        trunk_dir: (R, 2) hip -> shoulder unit vectors at each rep's start, in output pixels.
     """
 
     def __init__(self, result: AnalysisResult, size: tuple[int, int]):

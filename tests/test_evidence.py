@@ -184,12 +184,14 @@ def test_from_poses_only_skips_video_with_a_note(analysed, tmp_path):
 
 
 def test_trimmed_analysis_renders_only_the_analysed_range(analysed, tmp_path):
-    """Poses trimmed like --start/--end: the video holds exactly the analysed frames."""
+    """Poses trimmed like --start/--end, some frames without a person: one output frame per analysed frame."""
     result, _, _ = analysed
     s = result.series
     keep = (s.times_s >= 1.0) & (s.times_s < 4.0)
-    trimmed = PoseSeries(s.times_s[keep], s.frame_index[keep], s.image_xy[keep], s.world_xyz[keep],
-                         s.visibility[keep], s.frame_size, s.fps, {**s.source, "start_s": 1.0, "end_s": 4.0})
+    xy, world, vis = s.image_xy[keep].copy(), s.world_xyz[keep].copy(), s.visibility[keep].copy()
+    xy[5:8], world[5:8], vis[5:8] = np.nan, np.nan, np.nan  # nobody found in three frames
+    trimmed = PoseSeries(s.times_s[keep], s.frame_index[keep], xy, world, vis, s.frame_size, s.fps,
+                         {**s.source, "start_s": 1.0, "end_s": 4.0})
     part = analyze_series(trimmed)
     written = write_outputs(part, tmp_path, video=True, source=result.video["path"])
     info, frames = _decode(written["annotated.mp4"])
