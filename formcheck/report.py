@@ -65,6 +65,7 @@ td.num { white-space: nowrap; }
 .tempo span { display:inline-block; min-width: 2.4em; text-align:center; border-radius: 6px; padding: 0 4px; }
 .tempo span.bad { background: color-mix(in srgb, var(--tempo) 16%%, white); color: var(--tempo); font-weight: 700; }
 .chip { display:inline-block; margin: 1px 4px 3px 0; padding: 2px 9px; border-radius: 999px; font-size: 12.5px;
+  white-space: nowrap;
   font-weight: 600; background: color-mix(in srgb, var(--c) 14%%, white); color: var(--c);
   border: 1px solid color-mix(in srgb, var(--c) 35%%, white); }
 .chip.ok { --c: var(--ok); }
@@ -89,8 +90,12 @@ figure.fault figcaption b { color: var(--c); }
 .legend i { display:inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 5px;
   vertical-align: -1px; background: var(--c); }
 footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1px solid var(--line); padding-top: 14px; }
-@media (max-width: 560px) { h1 { font-size: 21px; } .meta { text-align:left; } .card .v { font-size: 22px; }
-  th, td { padding: 8px; } }
+.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; border-radius: 12px; }
+@media (max-width: 560px) { .wrap { padding-left: 14px; padding-right: 14px; } h1 { font-size: 21px; }
+  .meta { text-align:left; } .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .card { padding: 10px 12px; } .card .v { font-size: 19px; white-space: normal; overflow-wrap: anywhere; }
+  th, td { padding: 7px 8px; } .tempo span { min-width: 1.9em; } .frames { grid-template-columns: 1fr; }
+  .chart { padding: 8px; } .chart svg { min-width: 600px; } }
 @media print { body { background: #fff; } .chart, table, figure, .card { break-inside: avoid; } }
 """
 
@@ -204,8 +209,8 @@ def _rep_table(result: AnalysisResult, keyframe_ids: Mapping[str, str]) -> str:
         rep_cell = f'<a href="#{frame_link}">{r.index}</a>' if frame_link else str(r.index)
         rows.append(f"<tr><td class=num><b>{rep_cell}</b></td><td class=num>{r.start_s:.1f}\u2013{r.end_s:.1f} s</td>"
                     f'<td class="num tempo">{tempo}</td><td>{faults}</td></tr>')
-    return ("<table><thead><tr><th>Rep</th><th>Time</th><th>Tempo (e-p-c-h, s)</th><th>Faults</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return ('<div class="table-wrap"><table><thead><tr><th>Rep</th><th>Time</th><th>Tempo (e-p-c-h, s)</th>'
+            f"<th>Faults</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _not_measurable(d: dict) -> str:
@@ -247,8 +252,9 @@ def _keyframes(result: AnalysisResult, keyframes: Mapping[str, Path], ids: Mappi
             ra = next((a for a in result.assessed if a.rep.index == rep), None)
             when = f" &middot; {ra.rep.peak_s:.1f} s" if ra else ""
             tempo = f"tempo {ra.rep.tempo_str()}" if ra else ""
-            figs.append(f'<figure id="{ids[name]}"><img src="{uri}" alt="rep {rep}, top of the pull">'
-                        f"<figcaption><b>Rep {rep}: top of the pull</b>{_e(tempo)}{when}</figcaption></figure>")
+            top = "top of the shrug" if result.exercise == "shrug" else "top of the pull"
+            figs.append(f'<figure id="{ids[name]}"><img src="{uri}" alt="rep {rep}, {top}">'
+                        f"<figcaption><b>Rep {rep}: {top}</b>{_e(tempo)}{when}</figcaption></figure>")
     return f'<div class="frames">{"".join(figs)}</div>'
 
 
@@ -300,7 +306,7 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
         parts.append("<h2>Charts</h2>")
         for k, (name, svg) in enumerate(charts_svg.items()):
             parts.append(f'<div class="chart" role="img" aria-label="{_e(name)}">{_scoped_svg(svg, f"c{k}")}</div>')
-    parts.append("<h2>Key frames <small>top of each pull, and each fault at its worst moment</small></h2>")
+    parts.append("<h2>Key frames <small>the top of each rep, and each fault at its worst moment</small></h2>")
     if note:
         parts.append(f'<p class="note">{_e(note)}</p>')
     if keyframes:
