@@ -155,13 +155,17 @@ def progress_callback(bar):
     return cb
 
 
-def store_upload(data: bytes, sha: str, ext: str) -> Path:
-    """Write an upload to the work folder once (atomically: two sessions may upload the same file)."""
-    folder = WORK_DIR / "uploads"
+def store_upload(data: bytes, sha: str, name: str) -> Path:
+    """Write an upload to the work folder once, under its own name (messages name the user's file).
+
+    Atomic: two sessions may upload the same file at once.
+    """
+    safe = re.sub(r"[^\w.\- ]", "_", Path(name).name).strip() or "video"
+    folder = WORK_DIR / "uploads" / sha
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{sha}{ext}"
+    path = folder / safe
     if not path.exists():
-        tmp = folder / f".{sha}.{os.getpid()}.{time.monotonic_ns()}{ext}"
+        tmp = folder / f".{os.getpid()}.{time.monotonic_ns()}{path.suffix}"
         tmp.write_bytes(data)
         os.replace(tmp, path)
     return path
@@ -305,7 +309,7 @@ def accept_upload(up) -> dict | None:
         return None
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
-    path = store_upload(data, sha, ext)
+    path = store_upload(data, sha, up.name)
     return {"kind": "upload", "name": up.name, "path": str(path), "sha": sha, "id": up.file_id}
 
 
@@ -402,6 +406,7 @@ def live_tab(opts: dict) -> None:
     options = {"model": "lite", "exercise": opts["exercise"], "tempo": opts["tempo"], "view": opts["view"]}
     # The WebRTC thread reads the runner from this per-session box on every frame, so a new set can swap it.
     box = ss.setdefault("live_box", {"runner": None})
+    box["options"] = options
     runner = box["runner"]
     if runner is None or (runner.options != options and not runner.started):
         if runner is not None:
@@ -418,29 +423,35 @@ def live_tab(opts: dict) -> None:
         import av
 
         img = frame.to_ndarray(format="rgb24")
-        out = box["runner"].process(img, frame.time)
+        r = box["runner"]
+        if r.finished and r.frames_after_finish > 20:  # START pressed again after a finished set: a new set
+            r = box["runner"] = LiveRunner(**box["options"])
+        out = r.process(img, frame.time)
         return av.VideoFrame.from_ndarray(out, format="rgb24")
 
     # "Finish set" (its on_click ran before this rerun) also stops the camera.
     finish = bool(ss.pop("live_finish_req", False))
     vcol, scol = st.columns([3, 2], gap="large")
     with vcol:
-        ctx = webrtc_streamer(key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
-                              desired_playing_state=False if finish else None,
-                              media_stream_constraints={"video": {"width": {"ideal": 640},
-                                                                  "height": {"ideal": 480}}, "audio": False},
-                              video_frame_callback=on_frame, async_processing=True)
+        try:
+            ctx = webrtc_streamer(key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
+                                  desired_playing_state=False if finish else None,
+                                  media_stream_constraints={"video": {"width": {"ideal": 640},
+                                                                      "height": {"ideal": 480}}, "audio": False},
+                                  video_frame_callback=on_frame, async_processing=True)
+        except Exception as exc:  # e.g. no Streamlit server behind the script (bare or test runs)
+            ctx = None
+            st.error(f"The camera view could not start here ({exc.__class__.__name__}). Run the app with "
+                     "'streamlit run app.py' and open it in a browser.", icon=":material/videocam_off:")
         st.caption("Runs on this computer's browser and server. Using the app from another device needs HTTPS "
                    "and a STUN/TURN server (set rtc_configuration).")
-    playing = bool(ctx.state.playing)
+    playing = bool(ctx is not None and ctx.state.playing)
     was_playing = ss.get("live_was_playing", False)
     ss["live_was_playing"] = playing
-    if playing and not was_playing and ss.get("live_done") is runner:  # START again after a finished set
-        runner = box["runner"] = LiveRunner(**options)
-        ss.pop("live_result", None)
+    runner = box["runner"]  # the media thread may have started a new set
 
     with scol:
-        live_panel(runner, playing)
+        live_panel(box, playing)
         c1, c2 = st.columns(2)
         c1.button("Finish set", type="primary", icon=":material/flag:", key="live_finish",
                   disabled=ss.get("live_done") is runner,
@@ -457,20 +468,25 @@ def live_tab(opts: dict) -> None:
     stopped = was_playing and not playing
     if (finish or (stopped and runner.started)) and ss.get("live_done") is not runner:
         ss["live_done"] = runner
+    # The report of the finished set. Built once per set, but safe to rebuild: a rerun (the camera stopping)
+    # may interrupt this script while it works, and LiveRunner.finish() keeps its result.
+    done = ss.get("live_done")
+    if done is not None and (ss.get("live_result") or {}).get("runner") != id(done) and done.started:
         with st.spinner("Analysing the whole set…"):
             try:
-                result = runner.finish()
+                result = done.finish()
                 if result is None:
-                    ss["live_result"] = {"error": "No frames reached the analysis. Start the camera and try again."}
+                    res = {"error": "No frames reached the analysis. Start the camera and try again."}
                 else:
                     from formcheck.outputs import write_outputs
 
                     out_dir = Path(tempfile.mkdtemp(prefix="live-", dir=_ensure(WORK_DIR / "live")))
                     files = write_outputs(result, out_dir, video=False)
-                    ss["live_result"] = {"result": result, "files": {k: str(v) for k, v in files.items()},
-                                         "dir": str(out_dir)}
+                    res = {"result": result, "files": {k: str(v) for k, v in files.items()}, "dir": str(out_dir)}
             except FormcheckError as exc:
-                ss["live_result"] = {"error": str(exc)}
+                res = {"error": str(exc)}
+        res["runner"] = id(done)
+        ss["live_result"] = res
     res = ss.get("live_result")
     if res:
         st.divider()
@@ -485,11 +501,12 @@ def _ensure(p: Path) -> Path:
     return p
 
 
-def live_panel(runner, playing: bool) -> None:
+def live_panel(box: dict, playing: bool) -> None:
     """Rep counter, phase and shrug warning; refreshed twice a second while the camera runs."""
 
     @st.fragment(run_every=0.5 if playing else None)
     def panel():
+        runner = box["runner"]
         state = runner.snapshot()
         if runner.error:
             st.error(runner.error)
@@ -500,8 +517,12 @@ def live_panel(runner, playing: bool) -> None:
             return
         c1, c2 = st.columns(2)
         c1.metric("Reps", state.reps, border=True)
+        if runner.finished:
+            c2.metric("Phase", "Done", border=True)
+            st.markdown(f"**{plural(state.reps, 'rep')}** counted live · set finished, full analysis below")
+            return
         c2.metric("Phase", PHASE_WORDS.get(state.phase, state.phase).split(" (")[0], border=True)
-        st.markdown(f"**{state.reps} reps** · {PHASE_WORDS.get(state.phase, state.phase)}")
+        st.markdown(f"**{plural(state.reps, 'rep')}** · {PHASE_WORDS.get(state.phase, state.phase)}")
         if state.guide_text:
             st.caption(f"Tempo guide: {state.guide_text}")
         if state.shrug:

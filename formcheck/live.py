@@ -600,9 +600,13 @@ class LiveSession:
         """Current phase from the rep signal's slope over the last 0.2 s, with the counter's range."""
         c = self.counter
         hist = self._sig[self.rep_signal_name]
-        recent = [(tt, vv) for tt, vv in zip(hist.t, hist.v) if tt >= t - 0.2 and math.isfinite(vv)]
+        # Slope over the last 0.2 s, or the last 3 samples when frames come slower (at most 0.8 s back).
+        pts = [(tt, vv) for tt, vv in zip(hist.t, hist.v) if tt >= t - 0.8 and math.isfinite(vv)]
+        recent = [p for p in pts if p[0] >= t - 0.2]
+        if len(recent) < 3:
+            recent = pts[-3:]
         slope = 0.0
-        if len(recent) >= 3 and recent[-1][0] - recent[0][0] > 0.05:
+        if len(recent) >= 2 and recent[-1][0] - recent[0][0] > 0.05:
             tt = np.array([r[0] for r in recent])
             vv = np.array([r[1] for r in recent])
             slope = float(np.polyfit(tt - tt[-1], vv, 1)[0])
@@ -671,7 +675,7 @@ class LiveSession:
             ear, hip = ear[np.isfinite(ear)], hip[np.isfinite(hip)]
             self._shrug_base = (float(np.median(ear)), float(np.median(hip))) if len(ear) and len(hip) else None
             self._rep_no = c.count
-        if self._shrug_base is None or not (c.up or self._phase in ("concentric", "hold")):
+        if self._shrug_base is None or not c.up:  # from the rep being counted to its way down: the top
             st.shrug = t < self._shrug_on_until
             return
         ear = self._sig["shoulder_elev_ear"].since(t - 0.2)
@@ -1018,11 +1022,15 @@ class LiveRunner:
         self._error: str | None = None
         self._finished = False
         self.frames = 0
+        self.frames_after_finish = 0  # frames offered after finish(): the camera is running again
+        self._finish_lock = threading.Lock()
+        self._outcome: tuple[str, object] | None = None
 
     def process(self, rgb: np.ndarray, time_s: float | None = None) -> np.ndarray:
         """Analyse one frame and return the annotated frame (the input unchanged after an error or finish)."""
         with self._lock:
             if self._finished or self._error:
+                self.frames_after_finish += self._finished
                 return rgb
             session = self._session
         if session is None:
@@ -1064,14 +1072,32 @@ class LiveRunner:
         with self._lock:
             return self._session is not None
 
+    @property
+    def finished(self) -> bool:
+        with self._lock:
+            return self._finished
+
     def finish(self):
-        """Stop the set and return the full :class:`~formcheck.result.AnalysisResult` (None if no frames)."""
+        """Stop the set and return the full :class:`~formcheck.result.AnalysisResult` (None if no frames).
+
+        The analysis runs once: later calls (e.g. a UI rerun interrupted the first) return the same
+        result or raise the same error.
+        """
         with self._lock:
             self._finished = True
             session = self._session
         if session is None:
             return None
-        return session.finish()
+        with self._finish_lock:
+            if self._outcome is None:
+                try:
+                    self._outcome = ("ok", session.finish())
+                except Exception as exc:  # FormcheckError for the user; kept so a retry says the same
+                    self._outcome = ("error", exc)
+        kind, value = self._outcome
+        if kind == "error":
+            raise value
+        return value
 
     def close(self) -> None:
         with self._lock:
