@@ -331,6 +331,7 @@ class LiveSession:
         self.tempo_opt = tempo
         self.profile_opt = profile
         self._user = profiles.load_user_profile(profile) if isinstance(profile, (str, Path)) else profile
+        self._profiles: dict[tuple[str, str], dict] = {}
         self._target_given = profiles.parse_tempo(tempo) if tempo else None
         self.draw = draw
         self._max_frames = int(max_minutes * 60 * 60)
@@ -384,7 +385,10 @@ class LiveSession:
     # -- configuration ------------------------------------------------------
     def _prof(self, exercise: str | None = None) -> dict:
         ex = exercise or (self.exercise if self.exercise != "auto" else "unknown_row")
-        return profiles.resolve(ex, self.view or "side", self._user)
+        key = (ex, self.view or "side")
+        if key not in self._profiles:  # resolving reads and merges JSON: once per exercise and view
+            self._profiles[key] = profiles.resolve(ex, key[1], self._user)
+        return self._profiles[key]
 
     def _target(self) -> tuple[float, float, float, float]:
         return self._target_given or tuple(self._prof()["target_tempo"])
