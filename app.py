@@ -229,26 +229,29 @@ def show_results(out: dict, key: str) -> None:
     c4.metric("Faults found", faults, border=True,
               help=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["fault_counts"].items()) or "none")
 
-    if d["cues"]:
-        st.markdown("#### What to work on")
-        for cue in d["cues"]:
-            SEVERITY.get(cue.get("severity"), st.info)(cue["text"])
-    for msg in d["warnings"]:
-        st.warning(msg, icon=":material/info:")
-    missing = {k: v for k, v in d["measurable"].items() if not v.get("measurable", True)}
-    if missing:
-        with st.expander(f"Not measurable from this {d['view']} view ({len(missing)})"):
-            for group, v in missing.items():
-                st.markdown(f"- **{group.capitalize()}**: {v.get('why', 'not measurable')}")
-
     video = files.get("annotated.mp4")
     keyframes = sorted(p for p in files.values() if p.suffix == ".png" and p.parent.name == "keyframes")
     if not keyframes and out.get("dir"):
         keyframes = sorted((Path(out["dir"]) / "keyframes").glob("*.png"))
-    if video is not None and video.exists():
-        st.markdown("#### Your set, annotated")
-        vcol, _ = st.columns([3, 1])
-        vcol.video(str(video))
+    has_video = video is not None and video.exists()
+    # The annotated video beside the coaching (full width for coaching alone, e.g. a live set).
+    vcol, ccol = st.columns([3, 2], gap="large") if has_video else (None, st.container())
+    if has_video:
+        with vcol:
+            st.markdown("#### Your set, annotated")
+            st.video(str(video))
+    with ccol:
+        if d["cues"]:
+            st.markdown("#### What to work on")
+            for cue in d["cues"]:
+                SEVERITY.get(cue.get("severity"), st.info)(cue["text"])
+        for msg in d["warnings"]:
+            st.warning(msg, icon=":material/info:")
+        missing = {k: v for k, v in d["measurable"].items() if not v.get("measurable", True)}
+        if missing:
+            with st.expander(f"Not measurable from this {d['view']} view ({len(missing)})"):
+                for group, v in missing.items():
+                    st.markdown(f"- **{group.capitalize()}**: {v.get('why', 'not measurable')}")
 
     try:
         from formcheck import charts
@@ -269,7 +272,9 @@ def show_results(out: dict, key: str) -> None:
         rows = [{"Rep": r["index"], "Start (s)": r["start_s"], "Tempo": r["tempo"], "Lower (s)": r["eccentric_s"],
                  "Pause (s)": r["pause_s"], "Pull (s)": r["concentric_s"], "Hold (s)": r["hold_s"],
                  "Faults": ", ".join(f["label"] for f in r["fault_details"]) or "✓ clean"} for r in d["reps"]]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        secs = st.column_config.NumberColumn(format="%.1f")
+        st.dataframe(rows, hide_index=True, width="stretch",
+                     column_config={c: secs for c in ("Start (s)", "Lower (s)", "Pause (s)", "Pull (s)", "Hold (s)")})
 
     if keyframes:
         st.markdown("#### Key frames")
@@ -503,6 +508,7 @@ def _ensure(p: Path) -> Path:
 
 def live_panel(box: dict, playing: bool) -> None:
     """Rep counter, phase and shrug warning; refreshed twice a second while the camera runs."""
+    from formcheck.live import PHASE_VERBS, SHRUG_VERBS
 
     @st.fragment(run_every=0.5 if playing else None)
     def panel():
@@ -521,7 +527,8 @@ def live_panel(box: dict, playing: bool) -> None:
             c2.metric("Phase", "Done", border=True)
             st.markdown(f"**{plural(state.reps, 'rep')}** counted live · set finished, full analysis below")
             return
-        c2.metric("Phase", PHASE_WORDS.get(state.phase, state.phase).split(" (")[0], border=True)
+        verbs = SHRUG_VERBS if state.exercise == "shrug" else PHASE_VERBS
+        c2.metric("Phase", verbs.get(state.phase, "Ready"), border=True)
         st.markdown(f"**{plural(state.reps, 'rep')}** · {PHASE_WORDS.get(state.phase, state.phase)}")
         if state.guide_text:
             st.caption(f"Tempo guide: {state.guide_text}")
