@@ -357,6 +357,7 @@ class LiveSession:
         self._overlay = None
         self._seen_s = -math.inf  # last time a person was seen
         self._last_t: float | None = None
+        self._wall_last = 0.0
         self._t0: float | None = None
         self._frame_no = 0
         self._proc_times: deque[float] = deque()
@@ -418,23 +419,30 @@ class LiveSession:
 
         Args:
             rgb: (H, W, 3) uint8 RGB frame.
-            time_s: its time in seconds (strictly increasing); None: the wall clock.
+            time_s: its time in seconds (e.g. the video frame's timestamp; should increase);
+                None: the time since the previous frame on the wall clock.
 
         Returns:
             (annotated RGB frame (H, W, 3) uint8 — a new array when drawing, the input otherwise, the state).
         """
         t_in = time.perf_counter()
-        if time_s is None:
-            time_s = time.monotonic()
+        now = time.monotonic()
         with self._lock:
             if self._closed:
                 raise RuntimeError("this LiveSession is finished; start a new one")
-            if self._t0 is None:
-                self._t0 = float(time_s)
-            t = float(time_s) - self._t0
+            # Session clock: the frames' own times from the first frame on; frames without a time
+            # (None) advance it by the wall-clock time since the previous frame, so the two never mix.
+            wall_t = 0.0 if self._last_t is None else self._last_t + max(1e-3, now - self._wall_last)
+            if time_s is None:
+                t = wall_t
+            else:
+                if self._t0 is None:
+                    self._t0 = float(time_s) - wall_t
+                t = float(time_s) - self._t0
             if self._last_t is not None and t <= self._last_t:
                 t = self._last_t + 1e-3  # keep the session clock strictly increasing
             self._last_t = t
+            self._wall_last = now
             h, w = rgb.shape[:2]
             if self._frame_size is None:
                 self._frame_size = (w, h)
