@@ -454,6 +454,12 @@ def live_tab(opts: dict) -> None:
     was_playing = ss.get("live_was_playing", False)
     ss["live_was_playing"] = playing
     runner = box["runner"]  # the media thread may have started a new set
+    # The set ends with Finish set, or when a stream that was playing stops (frames can arrive while the
+    # connection is still signalling: that is not a stop).
+    stopped = was_playing and not playing
+    if (finish or (stopped and runner.started)) and ss.get("live_done") is not runner:
+        runner.stop()
+        ss["live_done"] = runner
 
     with scol:
         live_panel(box, playing)
@@ -468,11 +474,6 @@ def live_tab(opts: dict) -> None:
             ss.pop("live_done", None)
             st.rerun()
 
-    # The set ends with Finish set, or when a stream that was playing stops (frames can arrive while the
-    # connection is still signalling: that is not a stop).
-    stopped = was_playing and not playing
-    if (finish or (stopped and runner.started)) and ss.get("live_done") is not runner:
-        ss["live_done"] = runner
     # The report of the finished set. Built once per set, but safe to rebuild: a rerun (the camera stopping)
     # may interrupt this script while it works, and LiveRunner.finish() keeps its result.
     done = ss.get("live_done")

@@ -1089,6 +1089,11 @@ class LiveRunner:
         with self._lock:
             return self._finished
 
+    def stop(self) -> None:
+        """End the set now (later frames pass through untouched); :meth:`finish` then analyses it."""
+        with self._lock:
+            self._finished = True
+
     def finish(self):
         """Stop the set and return the full :class:`~formcheck.result.AnalysisResult` (None if no frames).
 
