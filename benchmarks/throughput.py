@@ -110,11 +110,61 @@ def end_to_end(clip: Path, model: str, end_s: float | None) -> dict:
             "rss_mb": after.ru_maxrss / 1024}
 
 
+def thread_cpu(clip: Path, model: str, end_s: float) -> tuple[int, float, dict[str, float]]:
+    """Where the CPU goes: one in-process pose pass, CPU seconds per thread kind (polled from /proc)."""
+    import threading
+
+    from formcheck.pose import estimate_video
+
+    seen: dict[str, tuple[str, float]] = {}
+    done = threading.Event()
+    tick = os.sysconf("SC_CLK_TCK")
+    me = threading.get_native_id()
+
+    def poll():
+        while not done.is_set():
+            for tid in os.listdir("/proc/self/task"):
+                try:
+                    with open(f"/proc/self/task/{tid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    with open(f"/proc/self/task/{tid}/comm") as f:
+                        name = f.read().strip()
+                except OSError:
+                    continue
+                seen[tid] = (name, (int(fields[11]) + int(fields[12])) / tick)
+            done.wait(0.2)
+
+    th = threading.Thread(target=poll, daemon=True)
+    th.start()
+    time.sleep(0.3)
+    before = {tid: c for tid, (_, c) in seen.items()}
+    w0 = time.perf_counter()
+    series = estimate_video(clip, model=model, end_s=end_s)
+    wall = time.perf_counter() - w0
+    time.sleep(0.3)
+    done.set()
+    th.join()
+    kinds: dict[str, float] = {}
+    for tid, (name, c) in seen.items():
+        c -= before.get(tid, 0.0)
+        if name.startswith("drishti"):
+            kind = "pose model (MediaPipe graph threads)"
+        elif name.startswith("av:"):
+            kind = "H.264 decoding (FFmpeg threads)"
+        elif int(tid) == me:
+            kind = "main thread (Python, MediaPipe calls)"
+        else:
+            kind = "other Python threads (decode loop + resize, MediaPipe dispatcher)"
+        kinds[kind] = kinds.get(kind, 0.0) + c
+    return len(series), wall, kinds
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="first 20 s of the clip, one repeat")
     ap.add_argument("--models", default="full,lite")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--no-breakdown", action="store_true", help="skip the CPU-per-thread pass")
     ap.add_argument("--clip", type=Path, default=None, help="use this clip instead of the generated one")
     args = ap.parse_args()
     models = args.models.split(",")
@@ -169,6 +219,15 @@ def main() -> int:
             print(f"{'':>5} e2e/bare per repeat: {', '.join(f'{x:.2f}' for x in ratios)}; "
                   f"reps found: {sorted({e['reps'] for e in e2e})}")
         summary[m] = {"ratio": ratio, "rt": rt, "bare_fps": bare_fps, "e2e_fps": e2e_fps, "fixed_s": fixed_s}
+    if not args.no_breakdown:
+        m = models[0]
+        _clips.log(f"CPU per thread: {m}, first 20 s, in process")
+        n, wall, kinds = thread_cpu(clip, m, 20.0)
+        total = sum(kinds.values())
+        print(f"\nwhere the CPU goes ({m}, first 20 s = {n} frames, in process, includes model load): "
+              f"{total / n * 1e3:.1f} ms CPU and {wall / n * 1e3:.1f} ms wall per frame")
+        for kind, c in sorted(kinds.items(), key=lambda kv: -kv[1]):
+            print(f"  {c / n * 1e3:6.1f} ms/frame {c / total:5.0%}  {kind}")
     print(f"\nload average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
           f"({os.cpu_count()} cores; above {os.cpu_count()} other jobs were competing for the CPU)")
     return 0
