@@ -77,8 +77,8 @@ class ClipSpec:
     seed: int = 0
     noise: float = 0.0
     shake: float = 0.0
-    lead_s: float = 0.8
-    tail_s: float = 0.8
+    lead_s: float = 0.7
+    tail_s: float = 0.7
     setup_motion: bool = False
     preset: str = ""
 
@@ -115,48 +115,46 @@ class ClipSpec:
         return float(self.yaw_deg) if self.yaw_deg is not None else view_yaw(self.view, self.facing)
 
 
-# Presets: (exercise, view, facing, tempo, reps) plus per-rep overrides.
+# Presets: exercise, view, facing, target tempo, number of reps, per-rep overrides (1-based).
+# Every preset lasts under 15 s at its defaults; faulty reps come last so short versions keep them.
+ROW_TEMPO = (1.4, 0.0, 0.8, 0.4)
+SHRUG_TEMPO = (1.0, 0.0, 0.8, 0.8)
 PRESETS: dict[str, dict] = {
-    "row_side_clean": dict(exercise="bent_over_row", view="side", facing="right", tempo=(2, 0, 1, 1), n=6),
-    "row_side_shrug": dict(exercise="bent_over_row", view="side", facing="right", tempo=(2, 0, 1, 1), n=6,
-                           overrides={4: dict(shrug=0.10), 5: dict(shrug=0.12), 6: dict(shrug=0.12)},
-                           note="shrug on reps 4-6 of 6"),
-    "row_side_fast_eccentric": dict(exercise="bent_over_row", view="side", facing="left", tempo=(3, 0, 1, 1), n=5,
-                                    overrides={3: dict(eccentric_s=0.8), 4: dict(eccentric_s=0.7),
-                                               5: dict(eccentric_s=0.9, hold_s=0.1)},
-                                    note="target 3-0-1-1; reps 3-5 lower in under 1 s, rep 5 skips the hold"),
-    "row_side_swing": dict(exercise="bent_over_row", view="side", facing="right", tempo=(2, 0, 1, 1), n=6,
-                           overrides={4: dict(swing_deg=16.0), 5: dict(swing_deg=20.0), 6: dict(swing_deg=18.0)},
-                           note="reps 4-6 heave the trunk up by 16-20 deg"),
-    "row_side_partial": dict(exercise="bent_over_row", view="side", facing="right", tempo=(2, 0, 1, 1), n=5,
+    "row_side_clean": dict(exercise="bent_over_row", view="side", facing="right", tempo=ROW_TEMPO, n=5),
+    "row_side_shrug": dict(exercise="bent_over_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
+                           overrides={4: dict(shrug=0.10), 5: dict(shrug=0.12)},
+                           note="shrug on reps 4-5 of 5"),
+    "row_side_fast_eccentric": dict(exercise="bent_over_row", view="side", facing="right", tempo=(2.0, 0.0, 1.0, 0.5),
+                                    n=4, overrides={3: dict(eccentric_s=0.7), 4: dict(eccentric_s=0.6, hold_s=0.1)},
+                                    note="reps 3-4 lower in under 1 s (rushed eccentric), rep 4 skips the hold"),
+    "row_side_swing": dict(exercise="bent_over_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
+                           overrides={4: dict(swing_deg=16.0), 5: dict(swing_deg=20.0)},
+                           note="reps 4-5 heave the trunk up by 16-20 deg (swing)"),
+    "row_side_partial": dict(exercise="bent_over_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
                              overrides={3: dict(range=0.55), 4: dict(range=0.5), 5: dict(range=0.6, neck=0.12)},
-                             note="reps 3-5 stop short; rep 5 also juts the head"),
-    "row_front_clean": dict(exercise="bent_over_row", view="front", tempo=(2, 0, 1, 1), n=6),
-    "row_front_shrug": dict(exercise="bent_over_row", view="front", tempo=(2, 0, 1, 1), n=6,
-                            overrides={4: dict(shrug=0.10), 5: dict(shrug=0.12), 6: dict(shrug=0.12)},
-                            note="shrug on reps 4-6 of 6"),
-    "row_rear_clean": dict(exercise="bent_over_row", view="rear", tempo=(2, 0, 1, 1), n=5),
-    "row_oblique_clean": dict(exercise="bent_over_row", view="oblique", facing="right", tempo=(2, 0, 1, 1), n=5),
-    "cable_row_side": dict(exercise="seated_cable_row", view="side", facing="left", tempo=(2, 0, 1, 1), n=6,
-                           overrides={5: dict(swing_deg=15.0), 6: dict(swing_deg=18.0, hold_s=0.0)},
-                           note="reps 5-6 lean back (swing), rep 6 without a hold"),
-    "one_arm_row_side": dict(exercise="one_arm_row", view="side", facing="right", tempo=(2, 0, 1, 1), n=6,
-                             overrides={4: dict(rotation_deg=20.0), 5: dict(rotation_deg=24.0),
-                                        6: dict(rotation_deg=22.0)},
-                             note="reps 4-6 open the trunk (rotation)"),
-    "chest_supported_row_front": dict(exercise="chest_supported_row", view="front", tempo=(2, 0, 1, 1), n=6,
-                                      overrides={5: dict(asymmetry=0.4), 6: dict(asymmetry=0.45)},
-                                      note="reps 5-6 the right arm pulls less (asymmetry)"),
-    "face_pull_side": dict(exercise="face_pull", view="side", facing="left", tempo=(2, 0, 1, 1), n=6,
-                           overrides={5: dict(neck=0.12), 6: dict(neck=0.14)},
-                           note="reps 5-6 crane the head forward"),
-    "shrug_front": dict(exercise="shrug", view="front", tempo=(2, 0, 1, 1), n=6,
-                        overrides={5: dict(range=0.5), 6: dict(range=0.45, hold_s=0.0)},
-                        note="reps 5-6 partial, rep 6 without a hold"),
-    "shrug_side": dict(exercise="shrug", view="side", facing="right", tempo=(2, 0, 1, 1), n=6,
-                       overrides={5: dict(neck=0.12), 6: dict(neck=0.12)},
-                       note="reps 5-6 jut the head forward"),
-    "lat_pulldown_front": dict(exercise="lat_pulldown", view="front", tempo=(2, 0, 1, 1), n=5),
+                             note="reps 3-5 stop short (partial range); rep 5 also juts the head (neck)"),
+    "row_front_clean": dict(exercise="bent_over_row", view="front", tempo=ROW_TEMPO, n=5),
+    "row_front_shrug": dict(exercise="bent_over_row", view="front", tempo=ROW_TEMPO, n=5,
+                            overrides={4: dict(shrug=0.10), 5: dict(shrug=0.12)},
+                            note="shrug on reps 4-5 of 5"),
+    "cable_row_side": dict(exercise="seated_cable_row", view="side", facing="left", tempo=ROW_TEMPO, n=5,
+                           overrides={4: dict(swing_deg=15.0), 5: dict(swing_deg=18.0, hold_s=0.0)},
+                           note="reps 4-5 lean back (swing), rep 5 without a hold"),
+    "one_arm_row_side": dict(exercise="one_arm_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
+                             overrides={4: dict(rotation_deg=20.0), 5: dict(rotation_deg=24.0)},
+                             note="reps 4-5 open the trunk (rotation)"),
+    "chest_supported_row_side": dict(exercise="chest_supported_row", view="side", facing="right", tempo=ROW_TEMPO,
+                                     n=5, overrides={4: dict(asymmetry=0.4), 5: dict(asymmetry=0.45)},
+                                     note="reps 4-5 the right arm pulls less (asymmetry)"),
+    "face_pull_front": dict(exercise="face_pull", view="front", tempo=ROW_TEMPO, n=5,
+                            overrides={4: dict(neck=0.12), 5: dict(neck=0.14)},
+                            note="reps 4-5 crane the head forward (neck)"),
+    "shrug_front": dict(exercise="shrug", view="front", tempo=SHRUG_TEMPO, n=5,
+                        overrides={4: dict(range=0.5), 5: dict(range=0.45, hold_s=0.0)},
+                        note="reps 4-5 partial, rep 5 without a hold"),
+    "shrug_side": dict(exercise="shrug", view="side", facing="right", tempo=SHRUG_TEMPO, n=5,
+                       overrides={4: dict(neck=0.12), 5: dict(neck=0.12)},
+                       note="reps 4-5 jut the head forward (neck)"),
 }
 
 
@@ -207,8 +205,12 @@ def make_spec(preset: str, **overrides) -> ClipSpec:
     size = ov.pop("size", (640, 480))
     if isinstance(size, str):
         size = parse_size(size)
+    view = ov.pop("view", p["view"])
+    # Side views are filmed from a little above (5 deg down); front/rear from hip-to-chest height, level,
+    # which is where BlazePose places this figure's hips best.
+    pitch = ov.pop("pitch_deg", p.get("pitch_deg", 5.0 if view in ("side", "oblique") else 0.0))
     spec = ClipSpec(exercise=ov.pop("exercise", p["exercise"]), reps=reps,
-                    tempo=parse_tempo(ov.pop("tempo", p["tempo"])), view=ov.pop("view", p["view"]),
+                    tempo=parse_tempo(ov.pop("tempo", p["tempo"])), view=view, pitch_deg=float(pitch),
                     facing=ov.pop("facing", p.get("facing", "right")), size=tuple(int(x) for x in size),
                     preset=preset)
     for k, v in ov.items():
@@ -220,6 +222,20 @@ def make_spec(preset: str, **overrides) -> ClipSpec:
             raise OptionError(f"fps must be a number, got {ov['fps']!r}.") from None
     spec.validate()
     return spec
+
+
+def short_spec(preset: str, reps: int = 2, **overrides) -> ClipSpec:
+    """A short version of a preset that still shows its scripted faults: the preset's first rep,
+    then its last ``reps - 1`` reps (where presets put their faulty reps).
+
+    Args:
+        preset: a key of :data:`PRESETS`.
+        reps: number of reps to keep (>= 1).
+        **overrides: as for :func:`make_spec` (except ``reps``).
+    """
+    full = make_spec(preset, **overrides)
+    keep = full.reps[:1] + (full.reps[-(reps - 1):] if reps > 1 else [])
+    return make_spec(preset, reps=[replace(r) for r in keep[:reps]], **overrides)
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -6,8 +6,8 @@ y up, z the lifter's right) and lists its equipment as world-space
 :class:`Item` primitives.
 
 Models:
-    bent_over_row: hip hinge, trunk 45 deg from vertical, soft knees; dumbbells hang, then the
-        elbows drive up and back until the hands reach the lower ribs.
+    bent_over_row: hip hinge, trunk 45 deg from vertical, soft knees; dumbbells (neutral grip)
+        hang, then the elbows drive up and back until the hands reach the lower ribs.
     one_arm_row: left hand braced on a flat bench, trunk ~70 deg from vertical (near
         horizontal), staggered stance; the right arm rows a dumbbell to the hip.
     seated_cable_row: seated, legs forward with feet on a foot plate, trunk near upright;
@@ -187,7 +187,9 @@ class BentOverRow(Exercise):
         s = SIDE_SIGN[side]
         bottom = hang_target(sh, side, 0.10, 0.05, 0.975)
         top = pelvis + 0.22 * DIMS.trunk * upper.up + 0.17 * upper.forward + s * 0.21 * upper.right
-        return lerp(bottom, top, st.progress[side]), row_pole(side, upper), None, RIGHT
+        # Neutral (hammer) grip: from the side the dumbbell heads sit fore and aft of the hand
+        # instead of covering it.
+        return lerp(bottom, top, st.progress[side]), row_pole(side, upper), None, FORWARD
 
     def equipment(self, pose, st, yaw_deg):
         items = []
@@ -265,7 +267,7 @@ class OneArmRow(Exercise):
 
 class SeatedCableRow(Exercise):
     name = "seated_cable_row"
-    incline_deg = 8.0
+    incline_deg = 0.0
     head_pitch_deg = -4.0
     pelvis = np.array([0.0, 0.50, 0.0])
     seated = True
@@ -273,10 +275,10 @@ class SeatedCableRow(Exercise):
     pulley = np.array([1.55, 0.42, 0.0])
 
     def ankles(self):
-        return {s: np.array([0.76, 0.24, SIDE_SIGN[s] * 0.12]) for s in SIDES}
+        return {s: np.array([0.76, 0.24, SIDE_SIGN[s] * 0.15]) for s in SIDES}
 
     def knee_pole(self):
-        return {s: UP + 0.1 * SIDE_SIGN[s] * RIGHT for s in SIDES}
+        return {s: UP + 0.6 * SIDE_SIGN[s] * RIGHT for s in SIDES}  # knees a little apart
 
     def feet(self):
         return ({s: unit(0.25 * FORWARD + UP) for s in SIDES}, {s: FORWARD.copy() for s in SIDES})
@@ -300,7 +302,7 @@ class SeatedCableRow(Exercise):
         return Exercise.posture(self, st2)
 
     def equipment(self, pose, st, yaw_deg):
-        items = [box_item([-0.30, 0.0, -0.17], [0.30, 0.38, 0.17], PAD),
+        items = [box_item([-0.30, 0.0, -0.17], [0.30, 0.415, 0.17], PAD),
                  box_item([0.84, 0.02, -0.24], [0.90, 0.46, 0.24], FRAME),   # foot plate
                  box_item([-0.30, 0.0, -0.06], [1.7, 0.05, 0.06], FRAME)]    # rail
         handle = (pose["left_hand"] + pose["right_hand"]) / 2

@@ -47,13 +47,14 @@ class Palette:
 
 
 DIMS = BodyDims()
-SLEEVE = 0.68  # sleeve length as a fraction of the upper arm
+ARM_ANATOMY = True
+FIST = True
+SLEEVE = 0.45  # sleeve length as a fraction of the upper arm
 # Torso cross-sections: height above the hip joints along the trunk axis, half-width, half-depth,
 # forward offset of the section's centre (metres).
 TORSO_SECTIONS = np.array([
-    [-0.045, 0.150, 0.088, -0.030],
-    [0.000, 0.168, 0.102, -0.018],
-    [0.080, 0.160, 0.098, -0.002],
+    [0.000, 0.166, 0.098, -0.024],
+    [0.080, 0.160, 0.098, -0.006],
     [0.160, 0.146, 0.090, 0.006],
     [0.240, 0.148, 0.094, 0.010],
     [0.320, 0.160, 0.104, 0.014],
@@ -61,8 +62,12 @@ TORSO_SECTIONS = np.array([
     [0.450, 0.165, 0.096, 0.004],
     [0.500, 0.130, 0.074, -0.010],
 ])
-TORSO_SLICES = 17
-TORSO_OVERLAP = 1.25  # slice semi-height in units of the slice spacing (the loft's ends overshoot by this)
+TORSO_SLICES = 19
+TORSO_OVERLAP = 1.6  # slice semi-height in units of the slice spacing (the loft's ends overshoot by this)
+# Pelvis ellipsoid: (height above the hip joints along the trunk, forward offset), semi-axes
+# (lateral, along the trunk, forward), metres.
+PELVIS = ((-0.005, -0.035), (0.166, 0.098, 0.114))
+TORSO_SHIFT = -0.03  # move the whole torso drawing along the trunk axis (m)
 WAISTBAND = 0.085  # trousers below this height above the hip joints, shirt above
 
 # Part ids: one per primitive group, so outlines appear between parts (not within one).
@@ -88,6 +93,11 @@ def body_parts(pose: Pose3D, pal: Palette) -> list[tuple]:
     parts: list[tuple] = []
     # Torso: a loft of thin ellipsoid slices through key cross-sections (TORSO_SECTIONS), trousers
     # below the waistband and shirt above; the chest turns with the shoulder girdle, the pelvis does not.
+    # The pelvis (seat and hips) is one smooth ellipsoid; the loft starts at the hip joints.
+    pc, pa = PELVIS
+    parts.append(("ellipsoid", "pelvis", pal.trousers,
+                  dict(centre=h + (pc[0] + TORSO_SHIFT) * lo.up + pc[1] * lo.forward,
+                       axes=_ellipsoid_axes(lo.matrix, pa))))
     hs = TORSO_SECTIONS[:, 0]
     n = TORSO_SLICES
     heights = np.linspace(hs[0], hs[-1], n)
@@ -99,7 +109,7 @@ def body_parts(pose: Pose3D, pal: Palette) -> list[tuple]:
         fr_f = unit((1 - a) * lo.forward + a * up.forward)
         # Slices keep their own width at their centre height; semi-height TORSO_OVERLAP x the spacing.
         semi_up = TORSO_OVERLAP * gap
-        centre = h + hh * lo.up + f_ * fr_f
+        centre = h + (hh + TORSO_SHIFT) * lo.up + f_ * fr_f
         axes = np.stack([w_ * fr_r, semi_up * lo.up, d_ * fr_f], 1)
         colour = pal.trousers if hh < WAISTBAND else pal.shirt
         parts.append(("ellipsoid", "pelvis" if hh < WAISTBAND else "chest", colour, dict(centre=centre, axes=axes),
@@ -126,15 +136,28 @@ def body_parts(pose: Pose3D, pal: Palette) -> list[tuple]:
                            axes=_ellipsoid_axes(up.matrix, (0.056, 0.058, 0.060)))))
         el, wr, hand = j[f"{side}_elbow"], j[f"{side}_wrist"], j[f"{side}_hand"]
         sleeve_end = sh + SLEEVE * (el - sh)
-        parts.append(("capsule", f"{side}_upper_arm", pal.sleeve, dict(a=sh, b=sleeve_end, ra=0.054, rb=0.048)))
-        parts.append(("capsule", f"{side}_upper_arm", pal.skin, dict(a=sleeve_end, b=el, ra=0.043, rb=0.040)))
-        parts.append(("capsule", f"{side}_forearm", pal.skin, dict(a=el, b=wr, ra=0.041, rb=0.027)))
+        parts.append(("capsule", f"{side}_upper_arm", pal.sleeve, dict(a=sh, b=sleeve_end, ra=0.054, rb=0.053)))
+        if ARM_ANATOMY:
+            # Biceps/triceps narrowing to the elbow; forearm muscles bulge just below the elbow
+            # and taper to a slim wrist, which marks where both joints are on a straight arm.
+            parts.append(("capsule", f"{side}_upper_arm", pal.skin, dict(a=sleeve_end, b=el, ra=0.046, rb=0.036)))
+            fa1 = el + 0.28 * (wr - el)
+            parts.append(("capsule", f"{side}_forearm", pal.skin, dict(a=el, b=fa1, ra=0.038, rb=0.044)))
+            parts.append(("capsule", f"{side}_forearm", pal.skin, dict(a=fa1, b=wr, ra=0.044, rb=0.025)))
+        else:
+            parts.append(("capsule", f"{side}_upper_arm", pal.skin, dict(a=sleeve_end, b=el, ra=0.043, rb=0.040)))
+            parts.append(("capsule", f"{side}_forearm", pal.skin, dict(a=el, b=wr, ra=0.041, rb=0.027)))
         hd = unit(hand - wr)
         ga = pose.grip_axis.get(side, np.array([0.0, 0.0, 1.0]))
         ga = unit(ga - float(ga @ hd) * hd)
         thick = np.cross(hd, ga)
         parts.append(("ellipsoid", f"{side}_hand", pal.skin,
                       dict(centre=wr + 0.045 * hd, axes=np.stack([0.052 * hd, 0.046 * ga, 0.028 * thick], 1))))
+        if FIST:
+            # Fingers curled round the handle: a short capsule across the grip at the knuckles.
+            k = wr + 0.075 * hd
+            parts.append(("capsule", f"{side}_hand", pal.skin,
+                          dict(a=k - 0.036 * ga, b=k + 0.036 * ga, ra=0.024, rb=0.021)))
         # Legs and shoes.
         hip, kn, an = j[f"{side}_hip"], j[f"{side}_knee"], j[f"{side}_ankle"]
         parts.append(("capsule", f"{side}_thigh", pal.trousers, dict(a=hip, b=kn, ra=0.080, rb=0.056)))
