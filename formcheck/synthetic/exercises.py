@@ -235,31 +235,49 @@ class ChestSupportedRow(Exercise):
 
 
 class OneArmRow(Exercise):
+    """One-arm dumbbell row; the other hand braces on a bench on that side.
+
+    The bench and stance are mirrored when ``working_side`` is "left".
+    """
+
     name = "one_arm_row"
     incline_deg = 70.0
     head_pitch_deg = 25.0
     pelvis = np.array([-0.26, 0.86, 0.0])
     working_side = "right"
-    bench = (np.array([0.18, 0.0, -0.46]), np.array([1.05, 0.44, -0.10]))
+    # Bench for a right-arm row (on the lifter's left): x from/to, top height, z from/to (metres).
+    bench_x = (0.18, 1.05)
+    bench_top = 0.44
+    bench_z = (-0.46, -0.10)
+    brace_x = 0.52  # where the braced hand rests on the bench (m forward of the ankles)
+
+    def _m(self) -> float:
+        """+1 for a right-arm row, -1 for a left-arm row (mirrors z)."""
+        return 1.0 if self.working_side == "right" else -1.0
 
     def ankles(self):
-        return {"left": np.array([0.06, DIMS.ankle_height, -0.17]),
-                "right": np.array([-0.30, DIMS.ankle_height, 0.19])}
+        m = self._m()
+        brace = "left" if m > 0 else "right"
+        work = self.working_side
+        return {brace: np.array([0.06, DIMS.ankle_height, -0.17 * m]),
+                work: np.array([-0.30, DIMS.ankle_height, 0.19 * m])}
 
     def arms(self, st, side, sh, lower, upper, pelvis):
         s = SIDE_SIGN[side]
         if side != self.working_side:  # braced on the bench: hand fixed, elbow soft and pointing out/back
-            hand = np.array([0.52, self.bench[1][1] + 0.03, -0.25])
+            hand = np.array([self.brace_x, self.bench_top + 0.03, -0.25 * self._m()])
             return hand + np.array([0.0, 0.07, 0.0]), unit(-FORWARD + s * 0.6 * RIGHT), -UP + 0.2 * FORWARD, FORWARD
         bottom = hang_target(sh, side, 0.05, 0.03, 0.975)
         top = pelvis + 0.20 * DIMS.trunk * upper.up + 0.15 * upper.forward + s * 0.2 * upper.right
         return lerp(bottom, top, st.progress[side]), row_pole(side, upper), None, FORWARD
 
     def equipment(self, pose, st, yaw_deg):
-        lo, hi = self.bench
-        items = [box_item(lo + np.array([0.0, 0.36, 0.0]), hi, PAD)]
-        for x in (lo[0] + 0.08, hi[0] - 0.08):
-            items.append(box_item([x - 0.03, 0.0, lo[2] + 0.06], [x + 0.03, 0.36, hi[2] - 0.06], FRAME))
+        m = self._m()
+        z0, z1 = sorted((self.bench_z[0] * m, self.bench_z[1] * m))
+        x0, x1 = self.bench_x
+        items = [box_item([x0, self.bench_top - 0.08, z0], [x1, self.bench_top, z1], PAD)]
+        for x in (x0 + 0.08, x1 - 0.08):
+            items.append(box_item([x - 0.03, 0.0, z0 + 0.06], [x + 0.03, self.bench_top - 0.08, z1 - 0.06], FRAME))
         w, h = pose[f"{self.working_side}_wrist"], pose[f"{self.working_side}_hand"]
         items += dumbbell(w + 0.8 * (h - w), pose.grip_axis[self.working_side])
         return items

@@ -20,6 +20,8 @@ import numpy as np
 
 from ..errors import OptionError
 
+TIME_EPS = 1e-9  # s; boundary tolerance for floating-point rep times
+
 PHASES = ("setup", "concentric", "hold", "eccentric", "pause", "rest")
 
 # When a scripted value makes a rep a fault. These are the *scripting* thresholds
@@ -254,23 +256,25 @@ def state_at(t: float, plans: list[RepPlan], exercise: str, lead_s: float,
              setup_motion_s: float = 0.0, setup_still_s: float = 0.3) -> FrameState:
     """The scripted state at time t (s)."""
     zero = {"left": 0.0, "right": 0.0}
-    if not plans or t < plans[0].start_s:
+    # A frame exactly on a boundary (within TIME_EPS) belongs to the phase that starts there.
+    te = t + TIME_EPS
+    if not plans or te < plans[0].start_s:
         setup = 1.0
         if setup_motion_s > 0:
             setup = float(ease((t - setup_still_s) / setup_motion_s))
         return FrameState(t, "setup", 0, 0.0, dict(zero), dict(zero), dict(zero), setup=setup)
-    if t >= plans[-1].end_s:
+    if te >= plans[-1].end_s:
         return FrameState(t, "rest", 0, 0.0, dict(zero), dict(zero), dict(zero))
     rep = plans[-1]
     for p in plans:
-        if p.start_s <= t < p.end_s:
+        if p.start_s <= te < p.end_s:
             rep = p
             break
-    if t < rep.peak_s:
+    if te < rep.peak_s:
         phase, act = "concentric", float(ease((t - rep.start_s) / rep.concentric_s))
-    elif t < rep.hold_end_s:
+    elif te < rep.hold_end_s:
         phase, act = "hold", 1.0
-    elif t < rep.bottom_s:
+    elif te < rep.bottom_s:
         phase, act = "eccentric", 1.0 - float(ease((t - rep.hold_end_s) / rep.eccentric_s))
     else:
         phase, act = "pause", 0.0
