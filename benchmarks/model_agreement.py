@@ -104,14 +104,19 @@ def main() -> int:
         for m in others:
             r = res[m]
             same = r["reps"] == ref["reps"]
+            worst = ""
             if same and r["reps"]:
                 d = np.abs(r["tempo"] - ref["tempo"])
-                dmed = float(np.nanmax(np.nanmedian(d, axis=0))) if np.isfinite(d).any() else 0.0
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # a phase no rep has (e.g. a cut-off hold)
+                    per_phase = np.nanmedian(d, axis=0)
+                per_phase = np.where(np.isfinite(per_phase), per_phase, 0.0)
+                dmed, worst = float(per_phase.max()), PHASES[int(per_phase.argmax())]
             else:
                 dmed = float("nan") if not same else 0.0
             ok = same and dmed <= TEMPO_TARGET
             verdicts[m].append(ok)
-            why = "" if ok else (" (rep count differs)" if not same else " (tempo)")
+            why = "" if ok else (" (rep count differs)" if not same else f" ({worst})")
             dm = f"{dmed:.2f}" if dmed == dmed else "-"
             print(f"{'':<44} {m:>5} {r['ex'] + '/' + r['view']:>24} {r['reps']:>4} {r['avg']:>15} {dm:>9}  "
                   f"{'PASS' if ok else 'MISS' + why}")
