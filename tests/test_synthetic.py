@@ -185,6 +185,22 @@ def test_shrug_exercise_keeps_elbows_straight_and_head_still():
     np.testing.assert_allclose(clip.poses[a]["nose"], clip.poses[b]["nose"], atol=1e-9)
 
 
+def test_round_cone_matches_a_dense_chain_of_spheres():
+    from formcheck.synthetic.raster import Canvas
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a, b = rng.uniform([20, 20, 100], [100, 100, 200], size=(2, 3))
+        ra, rb = rng.uniform(3, 15, 2)
+        exact, chain = Canvas.blank(120, 120, np.zeros(3)), Canvas.blank(120, 120, np.zeros(3))
+        exact.capsule(a, b, ra, rb, np.ones(3), 1)
+        chain.capsule_chain(a, b, ra, rb, np.ones(3), 1)
+        m1, m2 = np.isfinite(exact.z), np.isfinite(chain.z)
+        assert (m1 != m2).sum() <= 0.01 * m1.sum() + 2     # same silhouette up to edge pixels
+        both = m1 & m2
+        assert np.abs(exact.z[both] - chain.z[both]).max() < 2.5   # px of depth
+
+
 # --- timing, video, options -------------------------------------------------------------------
 
 def test_fractional_fps_gives_frame_times_i_over_fps():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -201,7 +202,7 @@ class Posture:
     pelvis: np.ndarray
     inclination_deg: float
     ankles: dict[str, np.ndarray]
-    arms: object
+    arms: Callable[[str, np.ndarray, Frame3, Frame3], tuple]
     rotation_deg: float = 0.0
     foot_forward: dict[str, np.ndarray] | None = None
     foot_sole: dict[str, np.ndarray] | None = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass, field, replace, asdict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -25,10 +25,10 @@ import numpy as np
 
 from ..errors import OptionError
 from .body import SIDES, Pose3D, build_pose
-from .camera import VIEWS, Camera, shake_offsets, view_yaw
+from .camera import Camera, shake_offsets, view_yaw
 from .exercises import EXERCISES, Exercise
 from .figure import Palette, background, render_pose
-from .timeline import (FAULT_THRESHOLDS, PHASES, FrameState, RepPlan, RepSpec, parse_tempo, plan_reps,
+from .timeline import (FAULT_THRESHOLDS, FrameState, RepPlan, RepSpec, parse_tempo, plan_reps,
                        reps_from_list, state_at)
 
 log = logging.getLogger(__name__)
@@ -315,7 +315,33 @@ def iter_frames(clip: Clip, palette: Palette = Palette()) -> Iterator[tuple[int,
 
 
 def truth(clip: Clip) -> dict:
-    """The ground-truth dict (schema_version 1) for a planned clip; see the package docstring."""
+    """The ground-truth dict (schema_version 1) of a planned clip, as written to ``<clip>.json``.
+
+    Top level: ``schema_version`` (1), ``generator``, ``preset``, ``exercise``, ``view`` (side, front,
+    rear, oblique, or "custom" for an explicit yaw), ``facing`` (left/right: where the lifter faces on
+    screen in side/oblique views), ``camera_yaw_deg``, ``camera_pitch_deg``, ``camera_distance_m``
+    (null = orthographic), ``pixels_per_m`` (at the camera target), ``fps`` (float), ``width``,
+    ``height`` (px), ``frame_count``, ``duration_s`` (= frame_count / fps), ``seed``, ``noise``,
+    ``shake``, ``setup_motion``, ``tempo_target`` ([eccentric, pause, concentric, hold] s),
+    ``torso_length_px_median``, ``fault_thresholds`` (the rules below) and:
+
+    ``reps``: one dict per rep: ``index`` (1-based), ``start_s`` (arms extended, concentric starts),
+    ``peak_s`` (top reached, hold starts), ``bottom_s`` (eccentric ends), ``end_s`` (pause ends = next
+    rep's start), ``eccentric_s``, ``pause_s``, ``concentric_s``, ``hold_s``, ``range`` (fraction of full
+    range), ``shrug``, ``retraction``, ``neck`` (fractions of torso length at the top), ``swing_deg``,
+    ``rotation_deg``, ``asymmetry`` (see :class:`RepSpec`) and ``faults``: names from shrug (shrug >=
+    0.05, row-type exercises), short_hold (hold < 0.3 s when the target hold > 0), rushed_eccentric
+    (eccentric < 0.6 x target), swing (|swing| >= 10 deg), rotation (|rotation| >= 12 deg), asymmetry
+    (|asymmetry| >= 0.15), partial_range (range < 0.7), neck (neck >= 0.08).
+
+    ``frames``: per-frame lists: ``times_s`` (exactly i / fps, rounded to 1 us), ``phase`` (setup,
+    concentric, hold, eccentric, pause, rest), ``rep`` (1-based, 0 outside reps), ``joints`` {name: [[x,
+    y], ...]} in pixels (0.1 px) for :data:`TRUTH_JOINTS` (the person's left/right, camera shake
+    included), ``elbow_angle_deg`` {left, right} (interior angle, 180 = straight),
+    ``trunk_inclination_deg`` (trunk axis mid-hip -> neutral mid-shoulder from vertical, positive
+    leaning forward), ``shrug`` and ``retraction`` {left, right} (current amounts, fractions of torso
+    length).
+    """
     spec = clip.spec
     cam = clip.camera
     w, h = spec.size

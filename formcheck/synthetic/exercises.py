@@ -214,17 +214,19 @@ class ChestSupportedRow(Exercise):
         top = pelvis + 0.32 * DIMS.trunk * upper.up + 0.19 * upper.forward + s * 0.24 * upper.right
         return lerp(bottom, top, st.progress[side]), row_pole(side, upper), None, RIGHT
 
-    def pad_geometry(self, pose):
-        lo = pose.lower
-        c = pose["mid_hip"] + 0.80 * DIMS.trunk * lo.up + 0.17 * lo.forward
+    def pad_geometry(self):
+        """Centre and half-edge axes (3, 3) of the incline pad, fixed in the world at the start posture."""
+        from .body import trunk_frame
+
+        lo, _ = trunk_frame(self.incline_deg)
+        c = self.pelvis + 0.80 * DIMS.trunk * lo.up + 0.17 * lo.forward
         axes = np.stack([0.12 * lo.right, 0.13 * lo.up, 0.04 * lo.forward], 1)
-        return c, axes
+        return c, axes, lo
 
     def equipment(self, pose, st, yaw_deg):
-        c, axes = self.pad_geometry(pose)
-        lo = pose.lower
+        c, axes, lo = self.pad_geometry()
         items = [Item("box", PAD, dict(centre=c, axes=axes))]
-        # The pad's post: from under the pad's lower half straight down to the floor, on the midline.
+        # The pad's post: from under the pad straight down to the floor, on the midline, and a base.
         top = c - 0.02 * lo.up + 0.03 * lo.forward
         items.append(box_item([top[0] - 0.03, 0.0, -0.03], [top[0] + 0.03, top[1], 0.03], FRAME))
         items.append(box_item([top[0] - 0.25, 0.0, -0.2], [top[0] + 0.25, 0.04, 0.2], FRAME))

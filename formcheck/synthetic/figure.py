@@ -48,7 +48,9 @@ class Palette:
 
 DIMS = BodyDims()
 ARM_ANATOMY = True
+SOFTEN = 0.0  # Gaussian blur sigma (px) applied to the finished frame
 FIST = True
+HAND = (0.055, 0.05, 0.044, 0.026)  # palm ellipsoid: centre beyond the wrist, semi-axes along, across, thick (m)
 SLEEVE = 0.45  # sleeve length as a fraction of the upper arm
 # Torso cross-sections: height above the hip joints along the trunk axis, half-width, half-depth,
 # forward offset of the section's centre (metres).
@@ -152,7 +154,7 @@ def body_parts(pose: Pose3D, pal: Palette) -> list[tuple]:
         ga = unit(ga - float(ga @ hd) * hd)
         thick = np.cross(hd, ga)
         parts.append(("ellipsoid", f"{side}_hand", pal.skin,
-                      dict(centre=wr + 0.045 * hd, axes=np.stack([0.052 * hd, 0.046 * ga, 0.028 * thick], 1))))
+                      dict(centre=wr + HAND[0] * hd, axes=np.stack([HAND[1] * hd, HAND[2] * ga, HAND[3] * thick], 1))))
         if FIST:
             # Fingers curled round the handle: a short capsule across the grip at the knuckles.
             k = wr + 0.075 * hd
@@ -357,4 +359,6 @@ def render_pose(pose: Pose3D, items: list[Item], cam: Camera, width: int, height
             _draw_prim(cv, it.kind, _project_params(it.kind, it.params, cam, offset), it.colour, _EQUIP_PID0 + n)
     cv.outline(0.35, depth_step_px=0.03 * cam.scale)
     _face(cv, pose, cam, offset, pal)
+    if SOFTEN > 0:  # a touch of blur stands in for anti-aliasing and camera optics
+        cv.rgb = cv2.GaussianBlur(cv.rgb, (0, 0), SOFTEN)
     return cv.to_uint8()
