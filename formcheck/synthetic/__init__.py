@@ -8,9 +8,22 @@ them.
 
 Main entry points:
     make_spec(preset, **overrides) -> ClipSpec; short_spec(preset, reps=2) keeps the faulty reps
-    render_clip(spec, out_mp4_path) -> truth dict (also writes <stem>.json)
+    render_clip(spec, out_mp4_path) -> truth dict (also writes <stem>.json; format in clip.truth)
     plan_clip(spec) -> Clip; iter_frames(clip) -> (index, time_s, RGB frame)
     PRESETS, list_presets(), EXERCISES, RepSpec, FAULT_THRESHOLDS
+    compare.landmark_errors(truth, image_xy) -> detection rate and errors in % of torso length
+
+How it works: a motion model (exercises.py) turns the rep script (timeline.py)
+into a 3D posture per frame; body.py poses the skeleton (IK for arms and
+legs); figure.py builds shaded 3D primitives (clothes, skin, hair, face) that
+raster.py ray-casts into a z-buffer through a perspective camera (camera.py).
+
+Every preset is checked in tests/test_synthetic.py: BlazePose ("full") finds
+the lifter in >= 98 % of frames and its shoulders, elbows, wrists and hips land
+within a median 5 % of torso length of the drawn joints (one documented
+exception: the braced, hidden shoulder in one_arm_row_side). The "rear" and
+"oblique" views and the lat_pulldown model render correctly but are not held
+to that bar (BlazePose's hips are 6-10 % off there).
 """
 
 from .body import BodyDims, Pose3D, build_pose
