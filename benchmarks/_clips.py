@@ -49,11 +49,19 @@ def synthetic_clip(preset: str = "row_side_clean", *, reps: int = 6, fps: float 
 
 
 def base_clip(size: tuple[int, int] = (960, 540), fps: float = 29.97) -> Path:
-    """A short source clip: the first sample video, else a synthetic side-view row."""
+    """A short source clip: sample_videos/row_side.mp4 (else the first sample), else a synthetic side-view row."""
     samples = sample_clips()
     if samples:
-        return samples[0]
+        return next((p for p in samples if p.stem == "row_side"), samples[0])
     return synthetic_clip(size=size, fps=fps)
+
+
+def looped_name(src: Path, min_duration_s: float, size: tuple[int, int] | None = None, grain: float = 0.0) -> Path:
+    """Cache path for a looped clip, keyed by its source (name, size, time stamp) and options."""
+    st = src.stat()
+    tag = f"{size[0]}x{size[1]}" if size else "copy"
+    return CACHE / (f"loop_{src.stem}_{st.st_size}_{int(st.st_mtime)}_{tag}_{min_duration_s:g}s"
+                    + (f"_grain{grain:g}" if grain else "") + ".mp4")
 
 
 def loop_clip(src: Path, out: Path, *, min_duration_s: float, size: tuple[int, int] | None = None,
@@ -116,7 +124,8 @@ def _loop_encode(src: Path, out: Path, loops: int, size: tuple[int, int], fps: f
     import numpy as np
 
     rng = np.random.default_rng(0)
-    plane_shape = (size[1] * 3 // 2, size[0])
+    W, H = size
+    plane_shape = (H * 3 // 2, W)
     noise = [rng.normal(0, grain, plane_shape).astype(np.int16) for _ in range(7)] if grain else None
 
     rate = Fraction(fps).limit_denominator(1001)
@@ -131,11 +140,22 @@ def _loop_encode(src: Path, out: Path, loops: int, size: tuple[int, int], fps: f
             with av.open(str(src)) as inp:
                 istream = inp.streams.video[0]
                 istream.thread_type = "AUTO"
+                # Keep the picture's shape: scale to fit, centre it on black (pillar- or letter-box).
+                sw, sh = istream.codec_context.width, istream.codec_context.height
+                k = min(W / sw, H / sh)
+                fw, fh = int(sw * k) // 2 * 2, int(sh * k) // 2 * 2
+                ox, oy = (W - fw) // 4 * 2, (H - fh) // 4 * 2
                 for frame in inp.decode(istream):
-                    f = frame.reformat(width=size[0], height=size[1], format="yuv420p", interpolation="BICUBIC")
+                    small = frame.reformat(width=fw, height=fh, format="yuv420p", interpolation="BICUBIC").to_ndarray()
+                    y = np.full((H, W), 16, np.int16)
+                    u, v = np.full((H // 2, W // 2), 128, np.int16), np.full((H // 2, W // 2), 128, np.int16)
+                    y[oy:oy + fh, ox:ox + fw] = small[:fh]
+                    u[oy // 2:(oy + fh) // 2, ox // 2:(ox + fw) // 2] = small[fh:fh + fh // 4].reshape(fh // 2, fw // 2)
+                    v[oy // 2:(oy + fh) // 2, ox // 2:(ox + fw) // 2] = small[fh + fh // 4:].reshape(fh // 2, fw // 2)
+                    yuv = np.concatenate([y, u.reshape(-1, W), v.reshape(-1, W)])
                     if noise is not None:
-                        yuv = f.to_ndarray().astype(np.int16) + noise[n % len(noise)]
-                        f = av.VideoFrame.from_ndarray(np.clip(yuv, 0, 255).astype(np.uint8), format="yuv420p")
+                        yuv = yuv + noise[n % len(noise)]
+                    f = av.VideoFrame.from_ndarray(np.clip(yuv, 0, 255).astype(np.uint8), format="yuv420p")
                     f.pts = n
                     f.time_base = 1 / rate
                     n += 1

@@ -5,9 +5,9 @@ few are queued ahead); only the landmarks are kept (~1 kB per frame), so the
 peak resident memory should barely grow with the clip's length. Target: peak
 RSS(10 min) / peak RSS(1 min) <= 1.5.
 
-The clips are 640x480 at 29.97 fps, made by looping a short clip (the first
-sample video, else a synthetic side-view row) with a packet copy, so they cost
-nothing to make; they live in .cache/bench and are never committed. The runs
+The clips are 640x480, made by looping a short clip (sample_videos/row_side.mp4,
+else a synthetic side-view row) with a packet copy, so they cost nothing to
+make; they live in .cache/bench and are never committed. The runs
 use the *lite* model so the 10-minute run stays bearable on a 2-core machine
 (the pose model's own memory is a constant; the model choice does not change
 how memory grows with length). Each run is ``python -m formcheck analyze CLIP
@@ -65,9 +65,9 @@ def main() -> int:
     ap.add_argument("--model", default="lite")
     args = ap.parse_args()
     long_min = 3 if args.quick else 10
-    base = _clips.synthetic_clip(size=(640, 480)) if not _clips.sample_clips() else _clips.base_clip()
-    one = _clips.loop_clip(base, _clips.CACHE / "loop_480p_1min.mp4", min_duration_s=60)
-    long = _clips.loop_clip(base, _clips.CACHE / f"loop_480p_{long_min}min.mp4", min_duration_s=60 * long_min)
+    base = _clips.base_clip(size=(640, 480), fps=30000 / 1001)
+    one = _clips.loop_clip(base, _clips.looped_name(base, 60), min_duration_s=60)
+    long = _clips.loop_clip(base, _clips.looped_name(base, 60 * long_min), min_duration_s=60 * long_min)
     _clips.print_machine()
     from formcheck.video import probe
 

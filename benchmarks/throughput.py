@@ -1,8 +1,10 @@
 """Throughput: `formcheck analyze --json` end to end against bare pose inference.
 
-On a >= 60 s, 1920x1080, 29.97 fps clip (a short clip looped and upscaled,
-with a little grain so it costs as much to decode as phone footage; made once
-under .cache/bench, never committed) this measures, per model:
+On a >= 60 s, 1920x1080, 29.97 fps clip (sample_videos/row_side.mp4, else a
+synthetic side-view row, looped, scaled to fit 1080p with side bars, re-timed
+to 29.97 fps, with a little grain so it costs about as much to decode as phone
+footage; made once under .cache/bench, never committed) this measures, per
+model:
 
 - bare inference: MediaPipe's Pose Landmarker (VIDEO mode, the options
   formcheck uses) on the same frames formcheck feeds it, already decoded and
@@ -57,8 +59,9 @@ FPS = 30000 / 1001
 
 
 def make_clip() -> Path:
-    return _clips.loop_clip(_clips.base_clip(size=(960, 540), fps=FPS), _clips.CACHE / "loop_1080p_60s.mp4",
-                            min_duration_s=60, size=(1920, 1080), fps=FPS, grain=3.0)
+    src = _clips.base_clip(size=(960, 540), fps=FPS)
+    kw = dict(min_duration_s=60, size=(1920, 1080), grain=3.0)
+    return _clips.loop_clip(src, _clips.looped_name(src, **kw), fps=FPS, **kw)
 
 
 def bare_inference(clip: Path, model: str, end_s: float | None, chunk: int = 120) -> dict:
