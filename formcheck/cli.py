@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analyze(sub)
     _add_pose(sub)
     _add_models(sub)
-    for module in ("formcheck.synthetic.cli",):
+    for module in ("formcheck.live_cli", "formcheck.synthetic.cli"):
         try:
             mod = __import__(module, fromlist=["add_parser"])
         except ImportError as exc:  # optional pieces still being built must not break the CLI

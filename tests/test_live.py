@@ -78,7 +78,7 @@ def test_live_shrug_warning_fires_on_shrugged_reps_only():
 
 def test_live_cli_plays_a_file_and_prints_the_report():
     clip, truth = synthetic_clip("row_side_clean", reps=2)  # played in real time: the shorter clip
-    proc = subprocess.run([sys.executable, "-m", "formcheck.live_cli", "--video", str(clip), "--no-window"],
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--video", str(clip), "--no-window"],
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     n = len(truth["reps"])
@@ -88,7 +88,7 @@ def test_live_cli_plays_a_file_and_prints_the_report():
 
 
 def test_live_cli_bad_camera_is_one_clear_line():
-    proc = subprocess.run([sys.executable, "-m", "formcheck.live_cli", "--camera", "7", "--no-window"],
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--camera", "7", "--no-window"],
                           capture_output=True, text=True, cwd=REPO, timeout=60)
     assert proc.returncode == 2
     assert "Camera 7 could not be opened" in proc.stderr and "Traceback" not in proc.stderr
