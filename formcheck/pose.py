@@ -120,7 +120,9 @@ def _nan_pose() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 import re
 
-_GLOG_LINE = re.compile(r"^[IWEF]\d{4} ")  # C++ log lines: our own messages say what went wrong instead
+# C++ log lines: glog style ("W1123 ...") and LiteRT style ("INFO: [environment.cc:36] ...", mediapipe 1.2.3).
+# Our own messages say what went wrong instead.
+_GLOG_LINE = re.compile(r"^(?:[IWEF]\d{4} |(?:INFO|WARNING|VERBOSE|ERROR): \[[\w./-]+:\d+\])")
 _NATIVE_NOISE = ("XNNPACK delegate", "Logging before InitGoogle", "inference_feedback_manager",
                  "landmark_projection_calculator", "All log messages before absl")
 
@@ -273,7 +275,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if getattr(self, "_landmarker", None) is not None:
-            self._landmarker.close()
+            with _native_stderr_filtered():  # LiteRT logs "DestroyAccelerator" lines on close
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> "PoseEstimator":
