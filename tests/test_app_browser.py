@@ -142,7 +142,7 @@ def test_upload_shows_reps_and_a_playable_annotated_video(server, browser, tmp_p
     with _screenshots_on_failure(tmp_path, page):
         _upload(page, clip).click()
         page.get_by_text(f"{n} reps ·").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
-        assert page.get_by_text("What to work on").count() == 1
+        page.get_by_text("What to work on").wait_for(timeout=30_000)  # strict: exactly one
         # The annotated MP4 (H.264 from PyAV) must actually decode in Chromium.
         page.locator("video").first.wait_for()
         page.wait_for_function(
