@@ -52,6 +52,8 @@ SUITE: list[tuple[str, str, dict]] = [
     ("row_front_shrug_24", "row_front_shrug", {"fps": 24, "seed": 4}),
     ("row_rear_clean_30", "row_front_clean", {"fps": 30, "view": "rear"}),
     ("row_oblique_clean_30", "row_side_clean", {"fps": 30, "view": "oblique"}),
+    ("row_rear_shrug_30", "row_front_shrug", {"fps": 30, "view": "rear"}),
+    ("row_oblique_shrug_30", "row_side_shrug", {"fps": 30, "view": "oblique"}),
     ("cable_row_side_30", "cable_row_side", {"fps": 30}),
     ("one_arm_row_side_30", "one_arm_row_side", {"fps": 30}),
     ("chest_supported_side_30", "chest_supported_row_side", {"fps": 30}),

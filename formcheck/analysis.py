@@ -123,7 +123,7 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
                 sig_name = other
                 prof["reps"]["rep_signal"] = other
         assessed = assess_reps(signals, reps, prof, series.visibility, target, the_ex)
-        cues = set_cues(assessed, prof, target)
+        cues = set_cues(assessed, prof, target, the_ex)
     if not reps:
         warn.append("No reps were found. Check the exercise (use --exercise), that the whole movement is in view, "
                     "and that the clip holds at least one full rep.")

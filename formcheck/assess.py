@@ -366,10 +366,29 @@ CUE_TEXT = {
     "asymmetry": "one arm pulled further than the other \u2014 pull both elbows back evenly",
     "partial_range": "the range was short \u2014 straighten your arms fully at the bottom and pull all the way",
 }
+# Where an exercise needs other words for the same fault (a shrug has no elbows to pull back).
+CUE_TEXT_BY_EXERCISE = {
+    "shrug": {
+        "short_hold": "you didn't hold the top \u2014 pause {target_hold:.0f} s with the shoulders up by your ears "
+                      "before lowering",
+        "partial_range": "the range was short \u2014 lift the shoulders all the way up and let them hang fully "
+                         "at the bottom",
+        "rushed_eccentric": "the lowering was rushed ({value:.1f} s) \u2014 take {target_ecc:.0f} s to let the "
+                            "shoulders down",
+    },
+    "lat_pulldown": {
+        "partial_range": "the range was short \u2014 let your arms straighten overhead and pull the bar to your "
+                         "upper chest",
+    },
+    "face_pull": {
+        "partial_range": "the range was short \u2014 let your arms reach forward and pull the rope all the way "
+                         "to your face",
+    },
+}
 
 
-def set_cues(assessed: list[RepAssessment], profile: dict, target: tuple[float, float, float, float]
-             ) -> list[dict]:
+def set_cues(assessed: list[RepAssessment], profile: dict, target: tuple[float, float, float, float],
+             exercise: str | None = None) -> list[dict]:
     """Plain-words cues grouped by rep ranges, most frequent fault first, plus set trends."""
     cues = []
     by_fault: dict[str, list[Finding]] = {}
@@ -379,7 +398,8 @@ def set_cues(assessed: list[RepAssessment], profile: dict, target: tuple[float, 
     reps_of = {name: [ra.rep.index for ra in assessed if name in ra.faults] for name in by_fault}
     for name in sorted(by_fault, key=lambda n: (-len(by_fault[n]), n)):
         vals = [f.value for f in by_fault[name]]
-        text = CUE_TEXT[name].format(value=float(np.median(vals)), target_hold=max(1.0, target[3]),
+        template = CUE_TEXT_BY_EXERCISE.get(exercise or "", {}).get(name, CUE_TEXT[name])
+        text = template.format(value=float(np.median(vals)), target_hold=max(1.0, target[3]),
                                      target_ecc=max(1.0, target[0]))
         ranges = rep_ranges(reps_of[name])
         cues.append({"fault": name, "reps": reps_of[name], "text": f"{ranges[0].upper()}{ranges[1:]}: {text}.",
@@ -398,7 +418,7 @@ def set_cues(assessed: list[RepAssessment], profile: dict, target: tuple[float, 
         amps = [ra.rep.amplitude for ra in assessed]
         if np.mean(amps[-k:]) < tr["range_drop_frac"] * np.mean(amps[:k]):
             cues.append({"fault": "range_drop", "reps": [ra.rep.index for ra in assessed[-k:]], "severity": "info",
-                         "text": f"Your range shrank over the last {k} reps ({np.mean(amps[-k:]) / np.mean(amps[:k]):.0%}"
+                         "text": f"Your range shrank over the last {'rep' if k == 1 else f'{k} reps'} ({np.mean(amps[-k:]) / np.mean(amps[:k]):.0%}"
                                  " of the first): fatigue \u2014 keep full reps or stop the set."})
     if assessed and not by_fault:
         cues.insert(0, {"fault": None, "reps": [], "severity": "ok",

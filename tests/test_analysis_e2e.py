@@ -69,6 +69,9 @@ def test_shrug_set_is_recognised_and_counted(clips):
     assert res["exercise"] == "shrug"
     assert res["rep_count"] == len(truth["reps"])
     assert not any("shrug" in r["faults"] for r in res["reps"])  # the shrug is the exercise, not a fault
+    # Cues speak about shoulders, never about elbows or pulling arms a shrug does not use.
+    for cue in res["cues"]:
+        assert "elbow" not in cue["text"] and "straighten your arms" not in cue["text"], cue
 
 
 def test_cli_json_is_only_json_and_times_stay_on_the_video_clock(clips, tmp_path):
