@@ -35,7 +35,7 @@ import numpy as np
 from .assess import FAULT_LABELS, Finding
 from .errors import OptionError
 from .result import AnalysisResult
-from .series import LANDMARK
+from .series import BODY_EDGES, LANDMARK
 from .video import VideoWriter, inference_size, open_video
 
 log = logging.getLogger(__name__)
@@ -659,14 +659,7 @@ class Annotator(Protocol):
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray: ...
 
 
-_BODY_EDGES = (
-    ("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"),
-    ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
-    ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
-    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
-    ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
-    ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
-)
+_BODY_EDGES = BODY_EDGES
 _ARMS = (("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
          ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"))
 #: Skeleton edges each fault paints red during the reps where it happens.

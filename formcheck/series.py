@@ -28,14 +28,16 @@ LANDMARK_NAMES: tuple[str, ...] = (
 LANDMARK = {name: i for i, name in enumerate(LANDMARK_NAMES)}
 N_LANDMARKS = len(LANDMARK_NAMES)
 
-# Skeleton edges for drawing (pairs of landmark names).
-SKELETON_EDGES: tuple[tuple[str, str], ...] = (
+# Skeleton edges for drawing (pairs of landmark names): trunk and limbs, then the face.
+BODY_EDGES: tuple[tuple[str, str], ...] = (
     ("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"),
     ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
     ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
     ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
     ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
     ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+)
+SKELETON_EDGES: tuple[tuple[str, str], ...] = BODY_EDGES + (
     ("left_ear", "left_eye"), ("right_ear", "right_eye"), ("left_eye", "nose"), ("right_eye", "nose"),
 )
 

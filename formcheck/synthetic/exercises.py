@@ -147,6 +147,15 @@ class Exercise:
         return []
 
 
+def dumbbells_in_hands(pose) -> list[Item]:
+    """A dumbbell in each hand, its handle across the palm along the grip axis."""
+    items = []
+    for side in SIDES:
+        w, h = pose[f"{side}_wrist"], pose[f"{side}_hand"]
+        items += dumbbell(w + 0.8 * (h - w), pose.grip_axis[side])
+    return items
+
+
 def blend_postures(a: Posture, b: Posture, w: float) -> Posture:
     """Interpolate two postures (w = 0 gives a, 1 gives b); arm targets and poles are blended."""
     def arms(side, sh, lower, upper):
@@ -192,11 +201,7 @@ class BentOverRow(Exercise):
         return lerp(bottom, top, st.progress[side]), row_pole(side, upper), None, FORWARD
 
     def equipment(self, pose, st, yaw_deg):
-        items = []
-        for side in SIDES:
-            w, h = pose[f"{side}_wrist"], pose[f"{side}_hand"]
-            items += dumbbell(w + 0.8 * (h - w), pose.grip_axis[side])
-        return items
+        return dumbbells_in_hands(pose)
 
 
 class ChestSupportedRow(Exercise):
@@ -230,10 +235,7 @@ class ChestSupportedRow(Exercise):
         top = c - 0.02 * lo.up + 0.03 * lo.forward
         items.append(box_item([top[0] - 0.03, 0.0, -0.03], [top[0] + 0.03, top[1], 0.03], FRAME))
         items.append(box_item([top[0] - 0.25, 0.0, -0.2], [top[0] + 0.25, 0.04, 0.2], FRAME))
-        for side in SIDES:
-            w, h = pose[f"{side}_wrist"], pose[f"{side}_hand"]
-            items += dumbbell(w + 0.8 * (h - w), pose.grip_axis[side])
-        return items
+        return items + dumbbells_in_hands(pose)
 
 
 class OneArmRow(Exercise):
@@ -375,11 +377,7 @@ class Shrug(Exercise):
         return hang_target(sh, side, 0.03, 0.13, 0.985), unit(-upper.forward + 0.1 * s * RIGHT), None, FORWARD
 
     def equipment(self, pose, st, yaw_deg):
-        items = []
-        for side in SIDES:
-            w, h = pose[f"{side}_wrist"], pose[f"{side}_hand"]
-            items += dumbbell(w + 0.8 * (h - w), pose.grip_axis[side])
-        return items
+        return dumbbells_in_hands(pose)
 
 
 class LatPulldown(Exercise):
