@@ -185,26 +185,23 @@ def test_live_rep_counter_from_a_fake_camera(server, playwright, tmp_path):
     b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + [
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={y4m}"])
-    stack = contextlib.ExitStack()
     try:
         context = b.new_context(viewport={"width": 1300, "height": 1100})
         page = _open(context, server)
-        stack.enter_context(_screenshots_on_failure(tmp_path, page))
-        page.get_by_role("tab", name="Live").click()
-        start = page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="START")
-        start.wait_for()
-        start.click()
-        # The camera file loops; the counter must reach the clip's rep count.
-        page.wait_for_function(
-            """(n) => { const m = document.body.innerText.match(/(\\d+) reps? ·/);
-                        return m && parseInt(m[1]) >= n; }""", arg=n, timeout=180_000, polling=500)
-        text = page.inner_text("body")
-        assert re.search(r"\d+ reps? · (Pull|Squeeze|Lower|Pause)", text), text[-800:]
-        page.get_by_role("button", name="Finish set").click()
-        page.get_by_text("Rep by rep").wait_for(timeout=120_000)
-        assert re.search(r"\d+ reps · bent-over row · side view", page.inner_text("body"))
-        stack.close()
+        with _screenshots_on_failure(tmp_path, page):
+            page.get_by_role("tab", name="Live").click()
+            start = page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="START")
+            start.wait_for()
+            start.click()
+            # The camera file loops; the counter must reach the clip's rep count.
+            page.wait_for_function(
+                """(n) => { const m = document.body.innerText.match(/(\\d+) reps? ·/);
+                            return m && parseInt(m[1]) >= n; }""", arg=n, timeout=180_000, polling=500)
+            text = page.inner_text("body")
+            assert re.search(r"\d+ reps? · (Pull|Squeeze|Lower|Pause)", text), text[-800:]
+            page.get_by_role("button", name="Finish set").click(timeout=120_000)
+            page.get_by_text("Rep by rep").wait_for(timeout=120_000)
+            assert re.search(r"\d+ reps · bent-over row · side view", page.inner_text("body"))
         context.close()
     finally:
-        stack.close()
         b.close()
