@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "bench"
 REALWORLD = Path(os.environ.get("FORMCHECK_REALWORLD", ROOT.parent / "shared" / "realworld"))
+# Parts of the real clips that show a whole lifter (see ../shared/realworld/README.md): (start_s, end_s).
+REALWORLD_WINDOWS = {"posturecoach__Shrug": (None, 7.1)}
 PY = sys.executable
 
 

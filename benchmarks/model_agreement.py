@@ -54,11 +54,13 @@ def clips(quick: bool, realworld: bool) -> list[Path]:
 
 def poses(clip: Path, model: str, fresh: bool) -> tuple[PoseSeries, float]:
     st = clip.stat()
-    cache = _clips.CACHE / "agreement" / f"{clip.stem}.{st.st_size}.{int(st.st_mtime)}.{model}.npz"
+    start_s, end_s = _clips.REALWORLD_WINDOWS.get(clip.stem, (None, None))
+    window = f".{start_s or 0:g}-{end_s:g}s" if end_s else ""
+    cache = _clips.CACHE / "agreement" / f"{clip.stem}.{st.st_size}.{int(st.st_mtime)}{window}.{model}.npz"
     if cache.exists() and not fresh:
         return PoseSeries.load(cache), float("nan")
     t0 = time.perf_counter()
-    s = estimate_video(clip, model=model)
+    s = estimate_video(clip, model=model, start_s=start_s, end_s=end_s)
     took = time.perf_counter() - t0
     cache.parent.mkdir(parents=True, exist_ok=True)
     s.save(cache)

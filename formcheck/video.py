@@ -430,7 +430,12 @@ class VideoWriter:
             raise ValueError(f"frame is {rgb.shape[1]}x{rgb.shape[0]}, writer expects {self.width}x{self.height}")
         if (self.even_w, self.even_h) != (self.width, self.height):
             rgb = np.pad(rgb, ((0, self.even_h - self.height), (0, self.even_w - self.width), (0, 0)), mode="edge")
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        # RGB -> yuv420p with OpenCV (SIMD): swscale's conversion was about half the encoding cost at 1080p;
+        # COLOR_RGB2YUV_I420 gives the same BT.601 limited-range result (white -> Y 235) in a fraction of the time.
+        import cv2
+
+        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420),
+                                           format="yuv420p")
         frame.pts = self._frames
         frame.time_base = self._time_base
         for packet in self._stream.encode(frame):
