@@ -406,7 +406,7 @@ def set_cues(assessed: list[RepAssessment], profile: dict, target: tuple[float, 
                      "severity": "warning"})
     tr = profile["trend"]
     if len(assessed) >= tr["min_reps"]:
-        k = max(1, len(assessed) // 3)
+        k = max(2, len(assessed) // 3)  # a trend compares groups of reps, never one rep with another
         ecc = [ra.rep.eccentric_s for ra in assessed]
         first = [e for e in ecc[:k] if e is not None]
         last = [e for e in ecc[-k:] if e is not None]

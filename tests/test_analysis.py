@@ -139,3 +139,34 @@ def test_profile_merges_exercise_then_view():
     assert row_side["reps"]["rep_signal"] == "hand_travel"
     user = resolve("bent_over_row", "side", {"faults": {"swing": {"min_deg": 25.0}}})
     assert user["faults"]["swing"]["min_deg"] == 25.0 and user["faults"]["neck"] == row_side["faults"]["neck"]
+
+
+def _assessed(tempos, amps=None, fps=30):
+    """RepAssessments for scripted reps (amplitudes scaled per rep), as assess.set_cues takes them."""
+    from formcheck.assess import RepAssessment
+
+    t, x, _ = scripted_signal(tempos, fps)
+    reps = segment_reps(t, x, fps, RepParams(min_prominence_abs=20))
+    assert len(reps) == len(tempos)
+    for r, a in zip(reps, amps or [1.0] * len(reps)):
+        r.amplitude *= a
+    return [RepAssessment(r) for r in reps]
+
+
+def test_fatigue_trends_compare_groups_of_reps():
+    from formcheck.assess import set_cues
+
+    prof = resolve("bent_over_row", "side")
+    target = (2.0, 0.0, 1.0, 1.0)
+    steady = [(2.5, 0.3, 1.0, 1.0)] * 6
+    assert not [c for c in set_cues(_assessed(steady), prof, target) if c["fault"] in ("tempo_drift", "range_drop")]
+    # Lowering speeds up over the set: 2.5 s -> 1.2 s on the last third.
+    drifting = [(2.5, 0.3, 1.0, 1.0)] * 4 + [(1.2, 0.3, 1.0, 1.0)] * 2
+    cues = {c["fault"]: c for c in set_cues(_assessed(drifting), prof, target)}
+    assert "tempo_drift" in cues and cues["tempo_drift"]["reps"] == [5, 6]
+    # Range shrinking on the last reps.
+    cues = {c["fault"]: c for c in set_cues(_assessed(steady, [1, 1, 1, 1, 0.6, 0.6]), prof, target)}
+    assert "range_drop" in cues and "last 2 reps" in cues["range_drop"]["text"]
+    # One short rep at the end of a short set is not a trend (partial range covers it).
+    short = set_cues(_assessed(steady[:5], [1, 1, 1, 1, 0.5]), prof, target)
+    assert not [c for c in short if c["fault"] == "range_drop"]
