@@ -327,7 +327,9 @@ def analyse_tab(opts: dict) -> None:
         st.caption(f"{EXTS} · whole body in frame · see **How to film** for the best angle.")
     with right:
         st.markdown("**No video handy?**")
-        samples = sorted(SAMPLE_DIR.glob("*.mp4")) if SAMPLE_DIR.is_dir() else []
+        # The side-view row first: the view that measures the most.
+        samples = sorted(SAMPLE_DIR.glob("*.mp4"), key=lambda p: (p.stem != "row_side", p.name)) \
+            if SAMPLE_DIR.is_dir() else []
         if samples:
             pick = samples[0]
             if len(samples) > 1:
