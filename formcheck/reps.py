@@ -167,6 +167,7 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
     # fraction of the phase's peak speed or below twice the clip's still-moment speed, whichever is higher.
     moving = speed[ok & (speed > 0)]
     noise_floor = 2.0 * float(np.percentile(moving, 10)) if len(moving) > 10 else 0.0
+    s_low = np.where(ok, s, np.inf)  # for finding bottoms
     reps: list[Rep] = []
     prev_bottom_i = 0
     n = len(s)
@@ -174,8 +175,10 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
         lo = prev_bottom_i
         hi_lim = peaks[k + 1] if k + 1 < len(peaks) else n - 1
         # Bottom before this peak: the lowest point since the previous rep's bottom.
-        v0 = lo + int(np.nanargmin(s_fill[lo:p + 1]))
-        v1 = p + int(np.nanargmin(s_fill[p:hi_lim + 1]))
+        # (Among samples with a value: a gap before the first detection is not the bottom of a rep.)
+        seg0, seg1 = s_low[lo:p + 1], s_low[p:hi_lim + 1]
+        v0 = lo + int(np.argmin(seg0)) if np.isfinite(seg0).any() else p
+        v1 = p + int(np.argmin(seg1)) if np.isfinite(seg1).any() else p
         rise = s[p] - s[v0]
         fall = s[p] - s[v1]
         if not np.isfinite(rise) or rise < params.min_concentric_frac * max(prom_min, 0.5 * typical):

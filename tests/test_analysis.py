@@ -170,3 +170,15 @@ def test_fatigue_trends_compare_groups_of_reps():
     # One short rep at the end of a short set is not a trend (partial range covers it).
     short = set_cues(_assessed(steady[:5], [1, 1, 1, 1, 0.5]), prof, target)
     assert not [c for c in short if c["fault"] == "range_drop"]
+
+
+def test_first_rep_counts_when_the_lifter_is_found_just_before_it():
+    # The model finds the lifter only 0.1 s before the first pull (e.g. the heavy model on a real
+    # pulldown clip): the gap before is not the first rep's bottom, and the rep still counts.
+    fps = 60
+    t, x, truth = scripted_signal([(2, 0.5, 1, 1)] * 3, fps, lead=1.0)
+    x = x.copy()
+    x[t < truth[0][0] - 0.1] = np.nan
+    reps = segment_reps(t, x, fps, RepParams(min_prominence_abs=20))
+    assert len(reps) == 3
+    assert abs(reps[0].peak_s - truth[0][1]) < 0.1
