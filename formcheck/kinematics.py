@@ -451,4 +451,6 @@ def detect_exercise(pose: CleanPose, signals: Signals) -> ExerciseEstimate:
     if seated:
         return ExerciseEstimate("chest_supported_row" if wrist_y > sh_y else "seated_cable_row", 0.4,
                                 "seated, seen from the front")
+    if wrists_high < sh_y - 0.1 * torso:  # a row brings the hands to the ribs, a face pull to the face
+        return ExerciseEstimate("face_pull", 0.5, "standing, hands pulled up to face height")
     return ExerciseEstimate("bent_over_row", 0.4, "standing pull, seen from the front")

@@ -20,7 +20,8 @@ def clips(tmp_path_factory):
     out = {}
     for name, preset, kw in (("side_shrug", "row_side_shrug", {"fps": 15}),
                              ("front_clean", "row_front_clean", {"fps": 15, "reps": 4}),
-                             ("shrug_front", "shrug_front", {"fps": 15, "reps": 4})):
+                             ("shrug_front", "shrug_front", {"fps": 15, "reps": 4}),
+                             ("face_pull", "face_pull_front", {"fps": 15, "reps": 3})):
         path = root / f"{name}.mp4"
         truth = synthetic.render_clip(synthetic.make_spec(preset, **kw), path)
         out[name] = (path, truth)
@@ -72,6 +73,13 @@ def test_shrug_set_is_recognised_and_counted(clips):
     # Cues speak about shoulders, never about elbows or pulling arms a shrug does not use.
     for cue in res["cues"]:
         assert "elbow" not in cue["text"] and "straighten your arms" not in cue["text"], cue
+
+
+def test_face_pull_from_the_front_is_told_from_a_row(clips):
+    path, truth = clips["face_pull"]
+    res = analyze(path, model="lite").to_dict()
+    assert (res["exercise"], res["view"]) == ("face_pull", "front")
+    assert res["rep_count"] == len(truth["reps"])
 
 
 def test_cli_json_is_only_json_and_times_stay_on_the_video_clock(clips, tmp_path):
