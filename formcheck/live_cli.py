@@ -66,6 +66,15 @@ def _frames(args, stop: threading.Event):
             yield fr
 
 
+def _has_display() -> bool:
+    """Whether OpenCV can open a window: always on Windows/macOS, on Linux only with X11 or Wayland."""
+    import os
+
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(args) -> int:
     """Run a live session until q / Esc / Ctrl-C or the end of the video; print the report."""
     import cv2
@@ -76,6 +85,9 @@ def run(args) -> int:
 
     if args.camera < 0:
         raise OptionError(f"--camera must be 0 or more, got {args.camera}.")
+    if not args.no_window and not _has_display():
+        raise OptionError("There is no screen to open the video window on (no DISPLAY). Run with --no-window to "
+                          "print each rep instead, or use the app: streamlit run app.py.")
     if args.video is None:
         CameraSource(args.camera).close()  # fail early, with our message, if the camera is not there
     session = LiveSession(args.model, exercise=args.exercise, tempo=args.tempo)

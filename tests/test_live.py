@@ -6,6 +6,7 @@ parts (rep counter, tempo guide, mailbox, shrug rule) are checked on plain numbe
 
 from __future__ import annotations
 
+import os
 import math
 import subprocess
 import sys
@@ -175,3 +176,11 @@ def test_live_session_rejects_bad_options():
         LiveSession("lite", exercise="deadlift", estimator=object())
     with pytest.raises(OptionError):
         LiveSession("lite", tempo="fast", estimator=object())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="screens are found per platform; Linux checks DISPLAY")
+def test_live_cli_without_a_screen_says_to_use_no_window():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--camera", "0"],
+                          capture_output=True, text=True, cwd=REPO, timeout=60, env=env)
+    assert proc.returncode == 2 and "--no-window" in proc.stderr and "Traceback" not in proc.stderr
