@@ -65,6 +65,16 @@ def _check_writable_dir(folder: Path, what: str, target: Path | None = None) -> 
     if not probe.is_dir() or not os.access(probe, os.W_OK):
         raise OptionError(f"Cannot write {what} to '{target or folder}' ('{probe}' is not a writable folder). "
                           "Choose another output path.")
+    # Permissions can say yes where the file system says no (read-only mounts, /proc): try it for real.
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OptionError(f"Cannot write {what} to '{target or folder}' ({exc.strerror or exc}). "
+                          "Choose another output path.") from None
 
 
 def cmd_pose(args) -> int:

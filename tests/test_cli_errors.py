@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import zipfile
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -145,6 +146,14 @@ def test_unwritable_output_is_a_user_error(bad, tmp_path):
     blocker.write_text("x")
     rc, out, err = run_cli("pose", "valid.mp4", "-o", blocker / "out.npz", "--model", "lite", cwd=bad)
     assert_user_error(rc, out, err, "out.npz")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a file system that refuses new folders (/proc)")
+def test_output_folder_the_file_system_refuses_fails_before_the_pose_pass(bad):
+    # /proc passes the permission check as root but refuses mkdir: found out before any work is done.
+    rc, out, err = run_cli("analyze", "valid.mp4", "--out", "/proc/formcheck-out", "--model", "lite", cwd=bad)
+    assert_user_error(rc, out, err, "/proc/formcheck-out", "another output path")
+    assert "pose [" not in err  # no pose pass was started
 
 
 def test_no_command_prints_help(tmp_path):
