@@ -167,17 +167,25 @@ def cmd_analyze(args) -> int:
                          progress=None if args.json and not sys.stderr.isatty() else bar)
     finally:
         bar.finish()
+    written, write_error = {}, None
     if args.out:
         from . import outputs
 
-        written = outputs.write_outputs(result, args.out, video=not args.no_video,
-                                        source=None if str(args.video).endswith(".npz") else args.video)
+        try:
+            written = outputs.write_outputs(result, args.out, video=not args.no_video,
+                                            source=None if str(args.video).endswith(".npz") else args.video)
+        except OSError as exc:  # e.g. the disk filled up: still show the finished analysis
+            write_error = exc
     if args.json:
         sys.stdout.write(result.to_json() + "\n")
     else:
         print_report(result)
-        if args.out:
+        if written:
             print(f"\nwrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
+    if write_error is not None:
+        raise FormcheckError(f"The analysis finished (shown above) but writing to '{args.out}' failed "
+                             f"({write_error.strerror or write_error}). Free some disk space or choose another "
+                             "--out, then run again.")
     return 0
 
 

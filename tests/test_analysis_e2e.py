@@ -100,3 +100,19 @@ def test_cli_no_person_and_bad_options(tmp_path, small_video):
     assert rc == 2 and "3-0-1-1" in err and "Traceback" not in err
     rc, out, err = run_cli("analyze", small_video, "--view", "top", cwd=tmp_path)
     assert rc == 2 and "--view" in err and "Traceback" not in err
+
+
+def test_a_failed_write_still_shows_the_finished_analysis(clips, tmp_path, monkeypatch, capsys):
+    from formcheck import cli, outputs
+
+    def full_disk(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_outputs", full_disk)
+    path, truth = clips["front_clean"]
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["analyze", str(path), "--model", "lite", "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert f"{len(truth['reps'])} reps" in out  # the report was printed
+    assert "No space left on device" in err and "Traceback" not in err
