@@ -418,7 +418,7 @@ def set_cues(assessed: list[RepAssessment], profile: dict, target: tuple[float, 
         amps = [ra.rep.amplitude for ra in assessed]
         if np.mean(amps[-k:]) < tr["range_drop_frac"] * np.mean(amps[:k]):
             cues.append({"fault": "range_drop", "reps": [ra.rep.index for ra in assessed[-k:]], "severity": "info",
-                         "text": f"Your range shrank over the last {'rep' if k == 1 else f'{k} reps'} ({np.mean(amps[-k:]) / np.mean(amps[:k]):.0%}"
+                         "text": f"Your range shrank over the last {k} reps ({np.mean(amps[-k:]) / np.mean(amps[:k]):.0%}"
                                  " of the first): fatigue \u2014 keep full reps or stop the set."})
     if assessed and not by_fault:
         cues.insert(0, {"fault": None, "reps": [], "severity": "ok",

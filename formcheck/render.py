@@ -659,7 +659,6 @@ class Annotator(Protocol):
     def annotate(self, frame: np.ndarray, state: FrameState) -> np.ndarray: ...
 
 
-_BODY_EDGES = BODY_EDGES
 _ARMS = (("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
          ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"))
 #: Skeleton edges each fault paints red during the reps where it happens.
@@ -688,10 +687,10 @@ class SkeletonAnnotator:
         self.thick = style.px(4)
         self.outline = max(1, style.px(1.5))
         self.joint_r = style.px(4.5)
-        self._I = np.array([LANDMARK[a] for a, _ in _BODY_EDGES])
-        self._K = np.array([LANDMARK[b] for _, b in _BODY_EDGES])
-        # Per fault: which body edges it paints (boolean mask over _BODY_EDGES).
-        self._fault_edges = {name: np.array([e in edges for e in _BODY_EDGES]) for name, edges in FAULT_EDGES.items()}
+        self._I = np.array([LANDMARK[a] for a, _ in BODY_EDGES])
+        self._K = np.array([LANDMARK[b] for _, b in BODY_EDGES])
+        # Per fault: which body edges it paints (boolean mask over BODY_EDGES).
+        self._fault_edges = {name: np.array([e in edges for e in BODY_EDGES]) for name, edges in FAULT_EDGES.items()}
         self._joints = np.array([LANDMARK[n] for n in _JOINTS])
         self._EI = np.array([LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]])
         self._EK = np.array([LANDMARK["left_ear"], LANDMARK["right_ear"]])
