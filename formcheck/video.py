@@ -421,6 +421,9 @@ class VideoWriter:
         self._stream.options = {"crf": str(crf), "preset": preset}
         self._time_base = Fraction(1, 1) / rate
         self._frames = 0
+        import cv2  # once per writer, not per frame
+
+        self._cv2 = cv2
 
     def write(self, rgb: np.ndarray, time_s: float | None = None) -> None:
         """Append one RGB uint8 frame (H, W, 3) of the size given at construction."""
@@ -432,9 +435,7 @@ class VideoWriter:
             rgb = np.pad(rgb, ((0, self.even_h - self.height), (0, self.even_w - self.width), (0, 0)), mode="edge")
         # RGB -> yuv420p with OpenCV (SIMD): swscale's conversion was about half the encoding cost at 1080p;
         # COLOR_RGB2YUV_I420 gives the same BT.601 limited-range result (white -> Y 235) in a fraction of the time.
-        import cv2
-
-        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420),
+        frame = av.VideoFrame.from_ndarray(self._cv2.cvtColor(np.ascontiguousarray(rgb), self._cv2.COLOR_RGB2YUV_I420),
                                            format="yuv420p")
         frame.pts = self._frames
         frame.time_base = self._time_base
