@@ -21,9 +21,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from formcheck import profile as profiles
+from formcheck import config as profiles
 from formcheck.errors import FormcheckError
-from formcheck.kinematics import EXERCISES, VIEWS
+from formcheck.analysis.signals import EXERCISES, VIEWS
 from formcheck.pose import MODELS
 from formcheck.progress import format_eta
 from formcheck.video import VIDEO_EXTENSIONS
@@ -92,8 +92,8 @@ def run_analysis(sha: str, path: str, exercise: str, view: str, tempo: str | Non
     Returns:
         {"result": AnalysisResult, "files": name -> path str, "dir": output folder}.
     """
-    from formcheck.analysis import analyze
-    from formcheck.outputs import write_outputs
+    from formcheck.pipeline import analyze
+    from formcheck.render.outputs import write_outputs
 
     slot = analysis_slot(sha, exercise, view, tempo, model, start_s, end_s)
     with slot.lock:
@@ -254,7 +254,7 @@ def show_results(out: dict, key: str) -> None:
                     st.markdown(f"- **{group.capitalize()}**: {v.get('why', 'not measurable')}")
 
     try:
-        from formcheck import charts
+        from formcheck.render import charts
     except ImportError:
         charts = None
     if charts is not None and n:
@@ -486,7 +486,7 @@ def live_tab(opts: dict) -> None:
                 if result is None:
                     res = {"error": "No frames reached the analysis. Start the camera and try again."}
                 else:
-                    from formcheck.outputs import write_outputs
+                    from formcheck.render.outputs import write_outputs
 
                     out_dir = Path(tempfile.mkdtemp(prefix="live-", dir=_ensure(WORK_DIR / "live")))
                     files = write_outputs(result, out_dir, video=False)
@@ -552,7 +552,7 @@ def live_panel(box: dict, playing: bool) -> None:
 
 
 def filming_tab() -> None:
-    from formcheck.assess import METRIC_VIEWS
+    from formcheck.analysis.assess import METRIC_VIEWS
 
     st.markdown("""
 #### Set up in one minute

@@ -113,7 +113,7 @@ def torso_px(s: PoseSeries) -> float:
 
 
 def outcome(s: PoseSeries):
-    from formcheck.analysis import analyze_series
+    from formcheck.pipeline import analyze_series
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

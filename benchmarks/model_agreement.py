@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _clips  # noqa: E402
 
 sys.path.insert(0, str(_clips.ROOT))
-from formcheck.analysis import analyze_series  # noqa: E402
+from formcheck.pipeline import analyze_series  # noqa: E402
 from formcheck.pose import estimate_video  # noqa: E402
 from formcheck.series import PoseSeries  # noqa: E402
 

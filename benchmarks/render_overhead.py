@@ -92,8 +92,8 @@ def _cpu() -> float:
 
 def breakdown(clip: Path, model: str) -> dict:
     """In-process: (wall, cpu) of the analysis, of the outputs without video and of the outputs with video."""
-    from formcheck.analysis import analyze
-    from formcheck.outputs import write_outputs
+    from formcheck.pipeline import analyze
+    from formcheck.render.outputs import write_outputs
 
     t0, c0 = time.perf_counter(), _cpu()
     result = analyze(clip, model=model)

@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from formcheck.analysis import analyze  # noqa: E402
+from formcheck.pipeline import analyze  # noqa: E402
 from formcheck.pose import estimate_video  # noqa: E402
 from formcheck.synthetic import make_spec, render_clip  # noqa: E402
 

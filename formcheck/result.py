@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .assess import FAULT_LABELS, RepAssessment, _r
-from .kinematics import EXERCISES, Signals
+from .analysis.assess import FAULT_LABELS, RepAssessment, _r
+from .analysis.signals import EXERCISES, Signals
 from .series import PoseSeries
 
 RESULT_SCHEMA_VERSION = 1

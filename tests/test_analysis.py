@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.assess import rep_ranges
+from formcheck.analysis.assess import rep_ranges
 from formcheck.errors import OptionError
-from formcheck.filtering import OneEuro, fill_gaps, lowpass
-from formcheck.profile import parse_tempo, resolve
-from formcheck.reps import RepParams, phase_labels, segment_reps
+from formcheck.analysis.filtering import OneEuro, fill_gaps, lowpass
+from formcheck.config import parse_tempo, resolve
+from formcheck.analysis.reps import RepParams, phase_labels, segment_reps
 
 
 def scripted_signal(tempos, fps, lead=1.0, tail=1.0, amp=80.0, base=20.0, ends_at_top=False):
@@ -143,7 +143,7 @@ def test_profile_merges_exercise_then_view():
 
 def _assessed(tempos, amps=None, fps=30):
     """RepAssessments for scripted reps (amplitudes scaled per rep), as assess.set_cues takes them."""
-    from formcheck.assess import RepAssessment
+    from formcheck.analysis.assess import RepAssessment
 
     t, x, _ = scripted_signal(tempos, fps)
     reps = segment_reps(t, x, fps, RepParams(min_prominence_abs=20))
@@ -154,7 +154,7 @@ def _assessed(tempos, amps=None, fps=30):
 
 
 def test_fatigue_trends_compare_groups_of_reps():
-    from formcheck.assess import set_cues
+    from formcheck.analysis.assess import set_cues
 
     prof = resolve("bent_over_row", "side")
     target = (2.0, 0.0, 1.0, 1.0)

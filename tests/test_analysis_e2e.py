@@ -11,7 +11,7 @@ from conftest import run_cli
 
 synthetic = pytest.importorskip("formcheck.synthetic")
 
-from formcheck.analysis import analyze  # noqa: E402
+from formcheck.pipeline import analyze  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,8 @@ def test_cli_no_person_and_bad_options(tmp_path, small_video):
 
 
 def test_a_failed_write_still_shows_the_finished_analysis(clips, tmp_path, monkeypatch, capsys):
-    from formcheck import cli, outputs
+    from formcheck.cli import main as cli
+    from formcheck.render import outputs
 
     def full_disk(*a, **k):
         raise OSError(28, "No space left on device")

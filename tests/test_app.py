@@ -43,16 +43,16 @@ def test_page_loads(monkeypatch, tmp_path):
 
 
 def test_sample_runs_and_shows_reps_once(samples, monkeypatch):
-    import formcheck.analysis
+    import formcheck.pipeline
 
     calls = []
-    real = formcheck.analysis.analyze
+    real = formcheck.pipeline.analyze
 
     def counting(*a, **k):
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(formcheck.analysis, "analyze", counting)
+    monkeypatch.setattr(formcheck.pipeline, "analyze", counting)
     n = len(samples["reps"])
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.sidebar.radio(key="opt_model").set_value("lite")

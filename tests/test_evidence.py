@@ -20,9 +20,9 @@ import pytest
 
 synthetic = pytest.importorskip("formcheck.synthetic", reason="needs the scripted lifter (formcheck.synthetic)")
 
-from formcheck.analysis import analyze, analyze_series  # noqa: E402
-from formcheck.outputs import write_outputs  # noqa: E402
-from formcheck.render import output_size  # noqa: E402
+from formcheck.pipeline import analyze, analyze_series  # noqa: E402
+from formcheck.render.outputs import write_outputs  # noqa: E402
+from formcheck.render.video import output_size  # noqa: E402
 from formcheck.series import LANDMARK, PoseSeries  # noqa: E402
 from formcheck.video import open_video  # noqa: E402
 
@@ -151,7 +151,7 @@ def test_report_is_self_contained(analysed):
 def test_charts_are_valid_vega_lite_with_inline_data(analysed):
     import json
 
-    from formcheck.charts import signals_chart, tempo_chart
+    from formcheck.render.charts import signals_chart, tempo_chart
 
     result = analysed[0]
     for chart in (signals_chart(result, width="container"), tempo_chart(result)):

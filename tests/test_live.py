@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from _synth import REPO, synthetic_clip
-from formcheck.live import LatestFrame, LiveRunner, LiveSession, LiveState, RepCounter, TempoGuide, shrug_fires
+from formcheck.analysis.online import RepCounter, TempoGuide, shrug_fires
+from formcheck.live import LatestFrame, LiveRunner, LiveSession, LiveState
 from formcheck.video import open_video
 
 

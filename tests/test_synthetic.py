@@ -287,7 +287,7 @@ def test_options_override_the_preset():
 
 
 def _cli(argv):
-    from formcheck.synthetic import cli
+    from formcheck.cli import synth as cli
 
     parser = argparse.ArgumentParser(prog="formcheck")
     sub = parser.add_subparsers(dest="command")

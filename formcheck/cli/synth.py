@@ -61,7 +61,7 @@ def run(args, stream=None) -> int:
     Raises:
         OptionError: a missing or bad option (the caller prints the message).
     """
-    from .clip import list_presets, make_spec, parse_size, render_clip
+    from ..synthetic.clip import list_presets, make_spec, parse_size, render_clip
 
     out = stream or sys.stdout
     if args.list:

@@ -16,9 +16,9 @@ from typing import Mapping
 import cv2
 import numpy as np
 
-from .render import FAULT_KIND, GROUP_NAMES, KIND_COLORS, OK_COLOR, PHASE_COLORS, PHASES, fault_color, \
+from ..result import AnalysisResult
+from .theme import FAULT_KIND, GROUP_NAMES, KIND_COLORS, OK_COLOR, PHASE_COLORS, PHASES, fault_color, \
     fault_title, format_finding, hex_color
-from .result import AnalysisResult
 
 log = logging.getLogger(__name__)
 

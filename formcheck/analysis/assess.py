@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kinematics import Signals
+from .signals import Signals
 from .reps import Rep
-from .series import LANDMARK as L
+from ..series import LANDMARK as L
 
 FAULT_LABELS = {
     "shrug": "shrugging (shoulders rose toward the ears)",

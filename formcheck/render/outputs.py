@@ -12,8 +12,8 @@ import re
 import time
 from pathlib import Path
 
-from .errors import FormcheckError
-from .result import AnalysisResult
+from ..errors import FormcheckError
+from ..result import AnalysisResult
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
         max_side: cap on the long side of the video and key frames in pixels (the short side is capped at 1080).
         progress: for the video pass, called as progress(frames_done, frames_total, elapsed_s).
     """
-    from .render import render_keyframes, render_video
+    from .video import render_keyframes, render_video
     from .report import write_report
 
     t0 = time.perf_counter()

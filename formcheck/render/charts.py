@@ -20,8 +20,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .render import FAULT_KIND, PHASE_COLORS, PHASES, fault_color, hex_color, shoulder_rise, shrug_threshold
-from .result import AnalysisResult
+from ..result import AnalysisResult
+from .theme import FAULT_KIND, PHASE_COLORS, PHASES, fault_color, hex_color
+from .timeline import shoulder_rise, shrug_threshold
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-from .errors import FormcheckError, OptionError
+from ..errors import FormcheckError, OptionError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ WINDOW = "formcheck live (q to finish)"
 
 def add_parser(subparsers) -> None:
     """Register the ``live`` sub-command on an argparse sub-parsers object."""
-    from .kinematics import EXERCISES
+    from ..analysis.signals import EXERCISES
 
     p = subparsers.add_parser(
         "live", help="live rep counter, tempo guide and shrug warning from a webcam",
@@ -43,7 +43,7 @@ def add_parser(subparsers) -> None:
 
 def _frames(args, stop: threading.Event):
     """Frames from the camera, or from a file paced at its own timestamps."""
-    from .video import CameraSource, open_video
+    from ..video import CameraSource, open_video
 
     if args.video:
         src = open_video(args.video, max_side=640)
@@ -79,9 +79,9 @@ def run(args) -> int:
     """Run a live session until q / Esc / Ctrl-C or the end of the video; print the report."""
     import cv2
 
-    from .cli import print_report
-    from .live import LatestFrame, LiveSession
-    from .video import CameraSource
+    from ..live import LatestFrame, LiveSession
+    from ..video import CameraSource
+    from .analyze import print_report
 
     if args.camera < 0:
         raise OptionError(f"--camera must be 0 or more, got {args.camera}.")
@@ -148,27 +148,8 @@ def run(args) -> int:
     print()
     print_report(result)
     if args.out:
-        from . import outputs
+        from ..render import outputs
 
         written = outputs.write_outputs(result, args.out, video=False)
         print(f"\nwrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Stand-alone entry point (``python -m formcheck.live_cli``) until ``live`` is wired into cli.py."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="formcheck")
-    sub = parser.add_subparsers(dest="command")
-    add_parser(sub)
-    args = parser.parse_args(["live", *(argv if argv is not None else sys.argv[1:])])
-    try:
-        sys.exit(args.func(args))
-    except FormcheckError as exc:
-        print(f"formcheck: {exc}", file=sys.stderr)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

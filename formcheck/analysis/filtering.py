@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
-from .series import PoseSeries
+from ..series import PoseSeries
 
 
 def valid_runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import profile as profiles
-from .assess import METRIC_VIEWS, assess_reps, set_cues, view_reason
+from . import config as profiles
+from .analysis.assess import METRIC_VIEWS, assess_reps, set_cues, view_reason
 from .errors import OptionError, PoseDataError
-from .filtering import clean_pose
-from .kinematics import EXERCISES, VIEWS, compute_signals, detect_exercise, detect_view
+from .analysis.filtering import clean_pose
+from .analysis.detect import detect_exercise, detect_view
+from .analysis.signals import EXERCISES, VIEWS, compute_signals
 from .pose import DEFAULT_MODEL, MODELS, ProgressFn, estimate_video
-from .reps import RepParams, phase_labels, segment_reps
+from .analysis.reps import RepParams, phase_labels, segment_reps
 from .result import AnalysisResult
 from .series import PoseSeries
 
@@ -148,7 +149,7 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
         if why:
             entry["why"] = why
         elif bad_reps:
-            from .assess import rep_ranges
+            from .analysis.assess import rep_ranges
             entry["partial"] = f"{rep_why[0]} on {rep_ranges(bad_reps)}"
         measurable[group] = entry
     if the_ex == "shrug":

@@ -1,0 +1,94 @@
+"""``formcheck analyze``: reps, tempo, faults and cues for one set; the printed report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import FormcheckError
+from .options import check_writable_dir, model_arg, seconds
+
+
+def add_parser(sub) -> None:
+    from ..analysis.signals import EXERCISES, VIEWS
+
+    p = sub.add_parser("analyze", help="analyse a row or shrug set: reps, tempo, faults and cues",
+                       description="Analyse a set from a video (or a poses .npz from 'formcheck pose').")
+    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv) or poses .npz")
+    p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
+                   help="auto (default) or one of: " + ", ".join(EXERCISES))
+    p.add_argument("--view", default="auto", choices=["auto", *VIEWS], metavar="VIEW",
+                   help="camera view: auto (default), side, front, rear, oblique")
+    p.add_argument("--tempo", default=None, help="target tempo eccentric-pause-concentric-hold, e.g. 3-0-1-1")
+    p.add_argument("--model", type=model_arg, default="full", help="lite | full | heavy | path.task (default full)")
+    p.add_argument("--start", type=seconds, default=None, help="start time in seconds")
+    p.add_argument("--end", type=seconds, default=None, help="end time in seconds")
+    p.add_argument("--profile", default=None, help="JSON file overriding thresholds (see formcheck/profiles)")
+    p.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
+    p.add_argument("--out", default=None, help="folder for results.json, reps.csv, poses.npz, report and video")
+    p.add_argument("--no-video", action="store_true", help="with --out: skip the annotated video (faster)")
+    p.set_defaults(func=cmd_analyze)
+
+
+def _fmt(v, nd=1, unit=""):
+    return "-" if v is None else f"{v:.{nd}f}{unit}"
+
+
+def print_report(result, stream=None) -> None:
+    """The human-readable summary: header, per-rep table, cues, what could not be measured."""
+    stream = stream or sys.stdout
+    d = result.to_dict()
+    s = d["summary"]
+    w = stream.write
+    w(f"{d['exercise_name']} seen from the {d['view']} ({d['exercise_source']}; view {d['view_source']})\n")
+    w(f"{d['rep_count']} reps   tempo avg {s['tempo_average_str']} (target {s['tempo_target_str']}, "
+      f"eccentric-pause-concentric-hold, s)   {s['clean_reps']} clean\n\n")
+    if d["reps"]:
+        w(f"{'rep':>3}  {'start':>6}  {'tempo':>15}  faults\n")
+        for r in d["reps"]:
+            w(f"{r['index']:>3}  {r['start_s']:>5.1f}s  {r['tempo']:>15}  {', '.join(r['faults']) or 'ok'}\n")
+        w("\n")
+    for c in d["cues"]:
+        w(f"* {c['text']}\n")
+    missing = [f"{k}: {v['why']}" for k, v in d["measurable"].items() if not v["measurable"]]
+    if missing:
+        w("\nNot measured from this view:\n" + "".join(f"  - {m}\n" for m in missing))
+    for msg in d["warnings"]:
+        w(f"note: {msg}\n")
+
+
+def cmd_analyze(args) -> int:
+    import json as _json
+
+    from ..pipeline import analyze
+    from ..progress import ProgressBar
+
+    if args.out:
+        check_writable_dir(Path(args.out), "the results")
+    bar = ProgressBar("pose")
+    try:
+        result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,
+                         start_s=args.start, end_s=args.end, profile=args.profile,
+                         progress=None if args.json and not sys.stderr.isatty() else bar)
+    finally:
+        bar.finish()
+    written, write_error = {}, None
+    if args.out:
+        from ..render import outputs
+
+        try:
+            written = outputs.write_outputs(result, args.out, video=not args.no_video,
+                                            source=None if str(args.video).endswith(".npz") else args.video)
+        except OSError as exc:  # e.g. the disk filled up: still show the finished analysis
+            write_error = exc
+    if args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        print_report(result)
+        if written:
+            print(f"\nwrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
+    if write_error is not None:
+        raise FormcheckError(f"The analysis finished (shown above) but writing to '{args.out}' failed "
+                             f"({write_error.strerror or write_error}). Free some disk space or choose another "
+                             "--out, then run again.")
+    return 0
