@@ -21,8 +21,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from formcheck import config as profiles
 from formcheck.errors import FormcheckError
+from formcheck.tempo import Tempo
 from formcheck.analysis.signals import EXERCISES, VIEWS
 from formcheck.pose import MODELS
 from formcheck.progress import format_eta
@@ -188,7 +188,7 @@ def sidebar() -> dict:
         tempo_error = None
         if tempo:
             try:
-                profiles.parse_tempo(tempo)
+                Tempo.parse(tempo)
             except FormcheckError as exc:
                 tempo_error = str(exc)
                 st.error(tempo_error)
@@ -552,7 +552,7 @@ def live_panel(box: dict, playing: bool) -> None:
 
 
 def filming_tab() -> None:
-    from formcheck.analysis.assess import METRIC_VIEWS
+    from formcheck.analysis.capabilities import view_table
 
     st.markdown("""
 #### Set up in one minute
@@ -565,11 +565,8 @@ def filming_tab() -> None:
 4. **Light in front of you**, not behind: no bright window behind you. Fitted clothes make shoulders easier to track.
 5. **One person in view**, start the recording a second before your first rep and stop it after your last.
 """)
-    groups = list(METRIC_VIEWS)
-    rows = []
-    for view in ("side", "front", "rear", "oblique"):
-        rows.append({"View": view.capitalize(),
-                     **{g.capitalize(): ("✓" if view in METRIC_VIEWS[g][0] else "–") for g in groups}})
+    rows = [{"View": row.pop("view").capitalize(), **{k[:1].upper() + k[1:]: "✓" if v else "–"
+                                                       for k, v in row.items()}} for row in view_table()]
     st.markdown("#### What each view can measure")
     st.dataframe(rows, hide_index=True, width="stretch")
     st.caption("Shrug and squeeze are measured through proxies (BlazePose has no shoulder-blade points): shoulder "

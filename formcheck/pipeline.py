@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from . import config as profiles
-from .analysis.assess import METRIC_VIEWS, assess_reps, set_cues, view_reason
+from .analysis.core import analyse
+from .analysis.signals import EXERCISES, VIEWS
+from .config import load_user_profile, check_profile_data
 from .errors import OptionError, PoseDataError
-from .analysis.filtering import clean_pose
-from .analysis.detect import detect_exercise, detect_view
-from .analysis.signals import EXERCISES, VIEWS, compute_signals
 from .pose import DEFAULT_MODEL, MODELS, ProgressFn, estimate_video
-from .analysis.reps import RepParams, phase_labels, segment_reps
+from .analysis.reps import phase_labels
 from .result import AnalysisResult
-from .series import PoseSeries
+from .series import LANDMARK, PoseSeries
+from .tempo import Tempo
 
 log = logging.getLogger(__name__)
 
 MIN_FRAMES = 10
-
-
-def rep_signal(signals, name: str) -> np.ndarray:
-    """The series the rep segmenter follows (rises toward the top of each rep)."""
-    if name == "elbow_flexion":
-        return 180.0 - signals["elbow_angle"]
-    return signals[name]
-
-
-PULL_SIGNALS = ("hand_travel", "elbow_flexion")
-_FLOOR_KEY = {"elbow_flexion": "min_prominence_deg", "hand_travel": "min_prominence_hand"}
-
-
-def _segment(pose, signals, prof: dict, sig_name: str):
-    rp = {k: v for k, v in prof["reps"].items() if k in RepParams.__dataclass_fields__}
-    # The absolute prominence floor is in the rep signal's own unit.
-    rp["min_prominence_abs"] = prof["reps"][_FLOOR_KEY.get(sig_name, "min_prominence_torso")]
-    path = signals.hand_path if sig_name == "hand_travel" else None
-    return segment_reps(pose.times_s, rep_signal(signals, sig_name), pose.fps, RepParams(**rp), path=path)
 
 
 def _check_options(exercise, view, model):
@@ -50,6 +29,15 @@ def _check_options(exercise, view, model):
         raise OptionError(f"Unknown view '{view}'. Use auto or one of: {', '.join(VIEWS)}.")
     if model not in MODELS and not str(model).endswith(".task"):
         raise OptionError(f"Unknown model '{model}'. Use one of: {', '.join(MODELS)}.")
+
+
+def _user_profile(profile) -> dict | None:
+    """A user's profile (path or dict), validated; None when not given."""
+    if profile is None:
+        return None
+    if isinstance(profile, (str, Path)):
+        return load_user_profile(profile)
+    return check_profile_data(profile, "profile")
 
 
 def load_poses(path: str | Path, *, model: str = DEFAULT_MODEL, start_s: float | None = None,
@@ -76,8 +64,8 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
                    options: dict | None = None) -> AnalysisResult:
     """Analyse poses already extracted (see :func:`analyze` for the options)."""
     _check_options(exercise, view, "full")
-    target_given = profiles.parse_tempo(tempo) if tempo is not None else None
-    user = profiles.load_user_profile(profile) if isinstance(profile, (str, Path)) else profile
+    target_given = Tempo.parse(tempo)
+    user = _user_profile(profile)
     src_video = series.source.get("video") or {}
     video = {"path": series.source.get("path", src_video.get("path")), "fps": round(series.fps, 3),
              "frames": len(series), "width": series.frame_size[0], "height": series.frame_size[1],
@@ -99,66 +87,27 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
     if series.detection_rate < 0.8:
         warn.append(f"The lifter was found in only {series.detection_rate:.0%} of frames; results cover those frames.")
 
-    base = profiles.resolve("unknown_row", "side", user)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        pose = clean_pose(series, **base["filter"])
-        v_est = detect_view(pose)
-        the_view = view if view not in (None, "auto") else v_est.view
-        view_source = "given" if view not in (None, "auto") else f"auto (confidence {v_est.confidence:.0%})"
-        signals = compute_signals(pose, the_view)
-        if exercise in (None, "auto"):
-            ex = detect_exercise(pose, signals)
-            the_ex, ex_source = ex.exercise, f"auto: {ex.reason}"
-        else:
-            the_ex, ex_source = exercise, "given"
-        prof = profiles.resolve(the_ex, the_view, user)
-        target = target_given or tuple(prof["target_tempo"])
-        sig_name = prof["reps"]["rep_signal"]
-        reps = _segment(pose, signals, prof, sig_name)
-        if not reps and sig_name in PULL_SIGNALS:
-            # The view's usual pull signal found nothing (e.g. a foreshortened arm): try the other one.
-            other = next(n for n in PULL_SIGNALS if n != sig_name)
-            reps = _segment(pose, signals, prof, other)
-            if reps:
-                sig_name = other
-                prof["reps"]["rep_signal"] = other
-        assessed = assess_reps(signals, reps, prof, series.visibility, target, the_ex)
-        cues = set_cues(assessed, prof, target, the_ex)
+    a = analyse(series, exercise=exercise, view=view, target=target_given.as_tuple() if target_given else None,
+                user=user)
+    reps, assessed = a.reps, a.assessed
     if not reps:
         warn.append("No reps were found. Check the exercise (use --exercise), that the whole movement is in view, "
                     "and that the clip holds at least one full rep.")
     # Partly out of frame: which landmarks are missing most of the time.
     vis = np.nan_to_num(series.visibility[series.detected], nan=0.0)
     if len(vis):
-        from .series import LANDMARK
         for part, names in (("wrists", ("left_wrist", "right_wrist")), ("hips", ("left_hip", "right_hip")),
                             ("head", ("nose",))):
             low = (vis[:, [LANDMARK[n] for n in names]].max(axis=1) < 0.3).mean()
             if low > 0.3:
                 warn.append(f"The lifter's {part} were out of view or hidden in {low:.0%} of frames: "
                             "keep the whole body in frame.")
-    measurable = {}
-    for group in METRIC_VIEWS:
-        why = view_reason(group, the_view)
-        rep_why = sorted({ra.unmeasurable[group] for ra in assessed if group in ra.unmeasurable and why is None})
-        bad_reps = [ra.rep.index for ra in assessed if group in ra.unmeasurable]
-        if why is None and rep_why and len(bad_reps) == len(assessed) and assessed:
-            why = rep_why[0]
-        entry = {"measurable": why is None}
-        if why:
-            entry["why"] = why
-        elif bad_reps:
-            from .analysis.assess import rep_ranges
-            entry["partial"] = f"{rep_why[0]} on {rep_ranges(bad_reps)}"
-        measurable[group] = entry
-    if the_ex == "shrug":
-        measurable["shrug"]["note"] = "the shrug is the exercise here, so it is the rep signal, not a fault"
     phase, rep_no = phase_labels(series.times_s, reps)
-    return AnalysisResult(video=video, exercise=the_ex, exercise_source=ex_source, view=the_view,
-                          view_source=view_source, target_tempo=tuple(float(x) for x in target), assessed=assessed,
-                          cues=cues, measurable=measurable, warnings=warn, series=series, signals=signals,
-                          phase=phase, rep_of_frame=rep_no, rep_signal_name=sig_name, options=dict(options or {}))
+    return AnalysisResult(video=video, exercise=a.exercise, exercise_source=a.exercise_source, view=a.view,
+                          view_source=a.view_source, target_tempo=a.target, assessed=assessed, cues=a.cues,
+                          measurable=a.measurable, warnings=warn, series=series, signals=a.signals, phase=phase,
+                          rep_of_frame=rep_no, rep_signal_name=a.rep_signal_name, profile=a.profile,
+                          options=dict(options or {}))
 
 
 def analyze(path: str | Path, *, exercise: str | None = None, view: str | None = None,
@@ -169,7 +118,7 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
 
     Args:
         path: video (mp4, mov, m4v, avi, webm, mkv) or poses .npz from ``formcheck pose``.
-        exercise: "auto"/None or one of :data:`formcheck.kinematics.EXERCISES`.
+        exercise: "auto"/None or one of :data:`formcheck.analysis.signals.EXERCISES`.
         view: "auto"/None or side, front, rear, oblique.
         tempo: target tempo "ecc-pause-conc-hold", e.g. "3-0-1-1".
         model: lite, full, heavy or a .task path.
@@ -181,11 +130,9 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
         FormcheckError: bad input, with a message saying what to do.
     """
     _check_options(exercise, view, model)
-    if tempo is not None:
-        profiles.parse_tempo(tempo)
-    if isinstance(profile, (str, Path)):
-        profiles.load_user_profile(profile)  # fail before the slow pose pass
+    Tempo.parse(tempo)
+    user = _user_profile(profile)  # fail before the slow pose pass
     series = load_poses(path, model=model, start_s=start_s, end_s=end_s, progress=progress)
     opts = {"exercise": exercise or "auto", "view": view or "auto", "tempo": tempo, "model": model,
             "start_s": start_s, "end_s": end_s, "profile": str(profile) if isinstance(profile, (str, Path)) else None}
-    return analyze_series(series, exercise=exercise, view=view, tempo=tempo, profile=profile, options=opts)
+    return analyze_series(series, exercise=exercise, view=view, tempo=tempo, profile=user, options=opts)

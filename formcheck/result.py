@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis.assess import FAULT_LABELS, RepAssessment, _r
+from .analysis.assess import RepAssessment, _r
+from .analysis.faults import FAULTS
 from .analysis.signals import EXERCISES, Signals
+from .config import Profile
 from .series import PoseSeries
 
 RESULT_SCHEMA_VERSION = 1
@@ -30,7 +32,7 @@ class AnalysisResult:
     exercise_source: str  # "auto (reason)" or "given"
     view: str
     view_source: str
-    target_tempo: tuple[float, float, float, float]
+    target_tempo: tuple[float, float, float, float] | None  # None: nobody set one (tempo reported, not judged)
     assessed: list[RepAssessment]
     cues: list[dict]
     measurable: dict[str, dict]
@@ -40,6 +42,7 @@ class AnalysisResult:
     phase: np.ndarray  # (T,) phase name per frame ("" outside reps)
     rep_of_frame: np.ndarray  # (T,) rep number per frame (0 outside reps)
     rep_signal_name: str = "elbow_flexion"
+    profile: Profile | None = None  # the thresholds applied
     options: dict = field(default_factory=dict)
 
     @property
@@ -60,8 +63,8 @@ class AnalysisResult:
                 "hold_end_s": _r(r.hold_end_s, 3), "bottom_s": _r(r.bottom_s, 3), "end_s": _r(r.end_s, 3),
                 "eccentric_s": _r(ecc), "pause_s": _r(pause), "concentric_s": _r(conc), "hold_s": _r(hold),
                 "tempo": r.tempo_str(),
-                "tempo_vs_target_s": [None if v is None else _r(v - want) for v, want in
-                                      zip((ecc, pause, conc, hold), self.target_tempo)],
+                "tempo_vs_target_s": None if self.target_tempo is None else
+                [None if v is None else _r(v - want) for v, want in zip((ecc, pause, conc, hold), self.target_tempo)],
                 "faults": ra.faults,
                 "fault_details": [f.to_dict() for f in ra.findings],
                 "metrics": {k: {"value": _r(v, 3), "unit": u} for k, (v, u) in ra.metrics.items()},
@@ -86,12 +89,13 @@ class AnalysisResult:
             verdict = f"{len(reps)} clean reps."
         else:
             worst = max(counts, key=counts.get)
-            verdict = (f"{len(reps)} reps; most common problem: {FAULT_LABELS[worst]} "
+            verdict = (f"{len(reps)} reps; most common problem: {FAULTS[worst].label} "
                        f"({counts[worst]} of {len(reps)}).")
         return {"rep_count": len(reps), "tempo_average": tempo_avg,
                 "tempo_average_str": "-".join("?" if v is None else f"{v:.1f}" for v in tempo_avg),
-                "tempo_target": list(self.target_tempo),
-                "tempo_target_str": "-".join(f"{v:g}" for v in self.target_tempo),
+                "tempo_target": None if self.target_tempo is None else list(self.target_tempo),
+                "tempo_target_str": None if self.target_tempo is None else
+                "-".join(f"{v:g}" for v in self.target_tempo),
                 "fault_counts": counts, "clean_reps": sum(1 for ra in self.assessed if not ra.faults),
                 "verdict": verdict, "detection_rate": round(self.series.detection_rate, 3)}
 
@@ -111,6 +115,7 @@ class AnalysisResult:
             "measurable": self.measurable,
             "warnings": self.warnings,
             "options": self.options,
+            "profile": None if self.profile is None else self.profile.model_dump(mode="json"),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

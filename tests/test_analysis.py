@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.analysis.assess import rep_ranges
+from formcheck.analysis.cues import rep_ranges
 from formcheck.errors import OptionError
 from formcheck.analysis.filtering import OneEuro, fill_gaps, lowpass
 from formcheck.config import parse_tempo, resolve
@@ -131,14 +131,17 @@ def test_rep_ranges_and_tempo_parsing():
 
 def test_profile_merges_exercise_then_view():
     shrug_front = resolve("shrug", "front")
-    assert shrug_front["reps"]["rep_signal"] == "shoulder_elev_ear"  # the exercise's signal survives the view
-    assert "shrug" in shrug_front["faults_off"]
+    assert shrug_front.reps.rep_signal == "shoulder_elev_ear"  # the exercise's signal survives the view
+    assert "swing" in shrug_front.faults_off
     row_front = resolve("bent_over_row", "front")
     row_side = resolve("bent_over_row", "side")
-    assert row_front["faults"]["shrug"]["min_rise_ear_torso"] > row_side["faults"]["shrug"]["min_rise_ear_torso"]
-    assert row_side["reps"]["rep_signal"] == "hand_travel"
+    assert row_front.faults.shrug.min_rise_ear_torso > row_side.faults.shrug.min_rise_ear_torso
+    assert row_side.reps.rep_signal == "hand_travel"
     user = resolve("bent_over_row", "side", {"faults": {"swing": {"min_deg": 25.0}}})
-    assert user["faults"]["swing"]["min_deg"] == 25.0 and user["faults"]["neck"] == row_side["faults"]["neck"]
+    assert user.faults.swing.min_deg == 25.0 and user.faults.neck == row_side.faults.neck
+    # A user's setting wins over the bundled per-view one (it was overridden by the view's before).
+    mine = resolve("bent_over_row", "front", {"faults": {"shrug": {"min_rise_ear_torso": 0.3}}})
+    assert mine.faults.shrug.min_rise_ear_torso == 0.3
 
 
 def _assessed(tempos, amps=None, fps=30):
@@ -154,7 +157,7 @@ def _assessed(tempos, amps=None, fps=30):
 
 
 def test_fatigue_trends_compare_groups_of_reps():
-    from formcheck.analysis.assess import set_cues
+    from formcheck.analysis.cues import set_cues
 
     prof = resolve("bent_over_row", "side")
     target = (2.0, 0.0, 1.0, 1.0)

@@ -33,6 +33,16 @@ class RepParams:
     speed_frac: float = 0.05  # phase boundary: speed below this fraction of the phase's peak speed
     max_pause_s: float = 4.0  # a longer stop at the bottom is rest between sets, not a pause
     min_concentric_frac: float = 0.5  # a rep needs a rise of at least this fraction of its peak's prominence
+    gap_fill_s: float = 1.0  # gaps in the rep signal bridged before segmenting
+    peak_spacing_frac: float = 0.6  # peaks closer than this fraction of min_rep_s merge
+
+    @classmethod
+    def from_profile(cls, reps_cfg, signal: str) -> "RepParams":
+        """From the profile's ``reps`` section; the absolute prominence floor is in the signal's own unit."""
+        floor = {"elbow_flexion": reps_cfg.min_prominence_deg, "hand_travel": reps_cfg.min_prominence_hand}.get(
+            signal, reps_cfg.min_prominence_torso)
+        names = set(cls.__dataclass_fields__) - {"min_prominence_abs"}
+        return cls(min_prominence_abs=floor, **{k: getattr(reps_cfg, k) for k in names})
 
 
 @dataclass
@@ -103,8 +113,8 @@ def _edge(t, speed, lo, hi, i_fast, level, backward: bool) -> float:
 
 
 def prepare_signal(times_s: np.ndarray, x: np.ndarray, fps: float, params: RepParams) -> np.ndarray:
-    """Bridge gaps up to 1 s and low-pass the rep signal for segmentation."""
-    return lowpass(fill_gaps(x, times_s, 1.0), fps, params.smooth_hz)
+    """Bridge short gaps and low-pass the rep signal for segmentation."""
+    return lowpass(fill_gaps(x, times_s, params.gap_fill_s), fps, params.smooth_hz)
 
 
 def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
@@ -137,7 +147,7 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
     # Work on a copy with NaN runs set below everything, so peaks never straddle a gap.
     s_fill = np.where(ok, s, lo_v - span)
     prom_min = max(floor, params.min_prominence_frac * span)
-    distance = max(1, int(params.min_rep_s * fps * 0.6))
+    distance = max(1, int(params.min_rep_s * fps * params.peak_spacing_frac))
     # Pad both ends with the clip's low so a set that ends at the top still has a full-height last peak
     # (a clip that starts at the top gives a first peak with no concentric, dropped below).
     padded = np.concatenate([[lo_v - span], s_fill, [lo_v - span]])

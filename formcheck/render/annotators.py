@@ -12,12 +12,13 @@ from typing import Iterable, Protocol, Sequence
 import cv2
 import numpy as np
 
+from ..analysis.faults import FAULTS
 from ..result import AnalysisResult
 from ..series import BODY_EDGES, LANDMARK
 from .draw import Layer, Style, draw_dashed, draw_dot, draw_line, draw_panel, draw_segments, draw_text, text_size, \
     wrap_text
 from .theme import (BAD, EAR_LINE, GROUP_NAMES, MUTED, OK_COLOR, OUTLINE, PANEL, PHASE_COLORS, SKELETON, TEXT, TRUNK,
-                    _FAULT_PHASE, fault_color, fault_title, format_finding)
+                    FAULT_PHASE, fault_color, fault_title, format_finding)
 from .timeline import FrameState, _mid, shrug_threshold
 
 class Annotator(Protocol):
@@ -28,11 +29,12 @@ class Annotator(Protocol):
 
 _ARMS = (("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
          ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"))
-#: Skeleton edges each fault paints red during the reps where it happens.
-FAULT_EDGES = {
-    "weak_squeeze": _ARMS[:1] + _ARMS[2:3], "partial_range": _ARMS, "asymmetry": _ARMS,
-    "rotation": (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")),
-}
+#: Skeleton edges of the body parts a fault row may paint ("ears" and "trunk" have annotators of their own).
+BODY_PARTS = {"arms": _ARMS, "upper_arms": _ARMS[:1] + _ARMS[2:3],
+              "girdles": (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"))}
+#: Skeleton edges each fault paints in its colour during the reps where it happens (from the fault table).
+FAULT_EDGES = {f.id: tuple(e for part in f.paints for e in BODY_PARTS.get(part, ())) for f in FAULTS.values()
+               if any(part in BODY_PARTS for part in f.paints)}
 _JOINTS = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
            "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
 
@@ -82,7 +84,7 @@ class SkeletonAnnotator:
         plain = valid & ~painted
         if plain.any():
             groups.insert(0, (SKELETON, segs[plain]))
-        shrug = "shrug" in state.fault_names or "neck" in state.fault_names
+        shrug = any("ears" in FAULTS[n].paints for n in state.fault_names if n in FAULTS)
         ear_color = BAD if shrug else EAR_LINE
         ear_ok = ok[self._EI] & ok[self._EK]
         if ear_ok.any():
@@ -125,8 +127,8 @@ class TrunkLineAnnotator:
         length = float(np.hypot(*(sh - hip)))
         if length < 2:
             return frame
-        bad = "swing" in state.fault_names
-        color = fault_color("swing") if bad else TRUNK
+        bad = next((n for n in sorted(state.fault_names) if n in FAULTS and "trunk" in FAULTS[n].paints), None)
+        color = fault_color(bad) if bad else TRUNK
         if state.trunk_start_dir is not None and np.isfinite(state.trunk_deg):
             draw_dashed(frame, hip, hip + state.trunk_start_dir * length * 1.15, TEXT, max(1, self.thick // 2),
                         self.style.px(9))
@@ -251,7 +253,7 @@ class HudAnnotator:
         if state.phase:
             pc = PHASE_COLORS.get(state.phase, TEXT)
             draw_text(frame, state.phase.upper(), x2, y1, self.label, pc, True)
-            bad = any(_FAULT_PHASE.get(f.name) == state.phase for f in state.findings)
+            bad = any(FAULT_PHASE.get(f.name) == state.phase for f in state.findings)
             secs = state.phase_s if np.isfinite(state.phase_s) else 0.0
             w, _ = draw_text(frame, f"{secs:.1f} s", x2, y1 + self.lh, self.big, fault_color("short_hold")
                              if bad else TEXT, True)

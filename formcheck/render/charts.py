@@ -20,6 +20,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..analysis.faults import FAULTS
 from ..result import AnalysisResult
 from .theme import FAULT_KIND, PHASE_COLORS, PHASES, fault_color, hex_color
 from .timeline import shoulder_rise, shrug_threshold
@@ -30,12 +31,6 @@ MAX_POINTS = 600  # per line; enough for a smooth curve, small enough to inline 
 PHASE_DOMAIN = list(PHASES)
 PHASE_RANGE = [hex_color(PHASE_COLORS[p]) for p in PHASES]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
-#: Short fault names for legends.
-FAULT_SHORT = {"shrug": "shrug", "short_hold": "short hold", "weak_squeeze": "weak squeeze",
-               "rushed_eccentric": "rushed lowering", "swing": "trunk swing", "neck": "neck craning",
-               "rotation": "trunk rotation", "asymmetry": "left/right imbalance", "partial_range": "partial range"}
-# Which panel a fault is marked on (by the signal that shows it best).
-_FAULT_PANEL = {"shrug": "rise", "swing": "trunk", "neck": "rise"}
 
 
 def _decimate(n: int) -> np.ndarray:
@@ -142,14 +137,14 @@ def _fault_points(result: AnalysisResult, panel: str, t: np.ndarray, values: np.
     rows = []
     for ra in result.assessed:
         for f in ra.findings:
-            if _FAULT_PANEL.get(f.name, "elbow") != panel:
+            if FAULTS[f.name].chart != panel:
                 continue
             i = int(np.clip(np.searchsorted(t, f.worst_s), 0, len(t) - 1))
             v = values[i] * scale if i < len(values) else np.nan
             if not np.isfinite(v):
                 continue
             rows.append({"t": round(float(t[i]), 3), "value": round(float(v), 3), "rep": ra.rep.index,
-                         "label": FAULT_SHORT.get(f.name, f.name), "color": hex_color(fault_color(f.name)),
+                         "label": FAULTS[f.name].short, "color": hex_color(fault_color(f.name)),
                          "kind": FAULT_KIND.get(f.name, "posture")})
     return pd.DataFrame(rows, columns=["t", "value", "rep", "label", "color", "kind"])
 

@@ -31,8 +31,7 @@ class LiveOverlay:
     def __init__(self, size: tuple[int, int], prof: dict):
         self.size = size
         self.style = Style.for_size(*size)
-        c = prof["faults"]["shrug"]
-        self.shrug_thr = float(c.get("min_rise_ear_torso", c.get("min_rise_torso", 0.06)))
+        self.shrug_thr = float(prof.faults.shrug.min_rise_ear_torso)  # the rule's limit
         self.skeleton = ann.SkeletonAnnotator(self.style)
         self.gauge = ann.ElevationGaugeAnnotator(self.style, self.shrug_thr)
         self.faults = ann.FaultAnnotator(self.style)

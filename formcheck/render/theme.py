@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..analysis.assess import FAULT_LABELS, Finding
+from ..analysis.assess import Finding
+from ..analysis.capabilities import CAPABILITIES
+from ..analysis.faults import FAULTS
+from ..tempo import PHASES
 
-
-#: Tempo phases in notation order (eccentric-pause-concentric-hold).
-PHASES = ("eccentric", "pause", "concentric", "hold")
 PHASE_COLORS: dict[str, tuple[int, int, int]] = {
     "concentric": (59, 130, 246),  # blue
     "hold": (168, 85, 247),  # violet
     "eccentric": (245, 158, 11),  # amber
     "pause": (100, 116, 139),  # slate
 }
-#: What each fault is about: posture (red), tempo (amber) or range of motion (pink).
-FAULT_KIND = {"shrug": "posture", "swing": "posture", "neck": "posture", "rotation": "posture",
-              "short_hold": "tempo", "rushed_eccentric": "tempo",
-              "weak_squeeze": "range", "partial_range": "range", "asymmetry": "range"}
+#: What each fault is about (from the fault table): posture (red), tempo (amber) or range of motion (pink).
+FAULT_KIND = {f.id: f.kind for f in FAULTS.values()}
 KIND_COLORS: dict[str, tuple[int, int, int]] = {"posture": (220, 38, 38), "tempo": (217, 119, 6),
                                                  "range": (219, 39, 119)}
 OK_COLOR = (22, 163, 74)
@@ -31,14 +29,10 @@ TRUNK = (250, 204, 21)
 EAR_LINE = (45, 212, 191)
 BAD = (239, 68, 68)
 
-#: Plain names of the metric groups in :data:`formcheck.assess.METRIC_VIEWS`.
-GROUP_NAMES = {"tempo": "tempo", "range": "range of motion", "shrug": "shrug", "retraction": "squeeze (retraction)",
-               "swing": "trunk swing", "neck": "neck position", "rotation": "trunk rotation",
-               "asymmetry": "left/right balance"}
-#: Faults whose value is bad when *below* the threshold (the rest are bad at or above it).
-_LOW_IS_BAD = {"short_hold", "rushed_eccentric", "weak_squeeze", "partial_range"}
+#: Plain names of the measurement groups (from :data:`formcheck.analysis.capabilities.CAPABILITIES`).
+GROUP_NAMES = {g: c.words for g, c in CAPABILITIES.items()}
 #: The tempo phase a tempo fault is about (its timer turns red in that phase).
-_FAULT_PHASE = {"short_hold": "hold", "rushed_eccentric": "eccentric"}
+FAULT_PHASE = {f.id: f.phase for f in FAULTS.values() if f.kind == "tempo"}
 
 
 def hex_color(rgb: Sequence[int]) -> str:
@@ -52,14 +46,14 @@ def fault_color(name: str) -> tuple[int, int, int]:
 
 
 def fault_title(name: str) -> str:
-    """'shrugging (shoulders rose toward the ears)' -> 'Shrugging (shoulders rose toward the ears)'."""
-    label = FAULT_LABELS.get(name, name.replace("_", " "))
+    """'Shrugging (shoulders rose toward the ears)'."""
+    label = FAULTS[name].label if name in FAULTS else name.replace("_", " ")
     return label[:1].upper() + label[1:]
 
 
 def format_finding(f: Finding) -> str:
     """The measured value against the threshold in plain words, e.g. '12% of torso length (limit 6%)'."""
-    need = "needs at least" if f.name in _LOW_IS_BAD else "limit"
+    need = "needs at least" if f.name in FAULTS and FAULTS[f.name].bad == "below" else "limit"
     v, thr = f.value, f.threshold
     if f.unit == "torso":
         return f"{v * 100:+.0f}% of torso length ({need} {thr * 100:+.0f}%)"

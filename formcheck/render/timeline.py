@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis.assess import Finding
+from ..analysis.rules import shrug_value
 from ..result import AnalysisResult
 from ..series import LANDMARK
-from .theme import PHASES
+from ..tempo import PHASES
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +71,17 @@ def _mid(xy: np.ndarray, a: str, b: str) -> np.ndarray:
 
 
 def shrug_threshold(result: AnalysisResult) -> float:
-    """The profile's shrug threshold (torso lengths) for this analysis (0.06 if it cannot be resolved)."""
-    for ra in result.assessed:
-        for f in ra.findings:
-            if f.name == "shrug":
-                return float(f.threshold)
-    try:
-        from . import config as profiles
+    """The shrug limit (torso lengths) the assessment applied to this analysis (the profile's ear limit)."""
+    return float(shrug_config(result).min_rise_ear_torso)
 
-        user = result.options.get("profile") if result.options else None
-        prof = profiles.resolve(result.exercise, result.view, profiles.load_user_profile(user) if user else None)
-        return float(prof["faults"]["shrug"]["min_rise_torso"])
-    except Exception as exc:  # the overlay must not fail on a profile problem
-        log.debug("shrug threshold from profile failed: %s", exc)
-        return 0.06
+
+def shrug_config(result: AnalysisResult):
+    """The profile's shrug section the analysis applied (resolved again for results made without one)."""
+    if result.profile is not None:
+        return result.profile.faults.shrug
+    from .. import config
+
+    return config.resolve(result.exercise, result.view).faults.shrug
 
 
 def rep_relative(result: AnalysisResult, x: np.ndarray) -> np.ndarray:
@@ -191,13 +189,12 @@ class OverlayTimeline:
         return _start_value(self.times_s, x, start_s)
 
     def _rise(self, result: AnalysisResult, starts: np.ndarray) -> np.ndarray:
-        """Shoulder rise since the rep's start: the smaller of the ear and hip proxies (both must agree, as in
-        the assessment), NaN where either is unknown."""
+        """Shoulder rise since the rep's start, read exactly as the shrug rule reads it (against the ears,
+        gated by the hips), NaN where either proxy is unknown."""
         d_ear, d_hip = shoulder_rise(result)
         if len(d_ear) != len(self.times_s):
             return np.full(len(self.times_s), np.nan)
-        with np.errstate(invalid="ignore"):
-            return np.where(np.isfinite(d_ear) & np.isfinite(d_hip), np.minimum(d_ear, d_hip), np.nan)
+        return shrug_value(d_ear, d_hip, shrug_config(result))
 
     def _trunk(self, result: AnalysisResult, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Trunk angle (deg, NaN when the view cannot support it) and (R, 2) hip->shoulder unit vectors at rep starts."""

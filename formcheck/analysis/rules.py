@@ -1,0 +1,272 @@
+"""The fault rules: each reads one rep (and, where it must, the set) and returns a :class:`Reading`.
+
+A rule measures; it does not decide. :mod:`formcheck.analysis.assess` compares
+the reading with its threshold in the direction the fault table says is bad,
+so a displayed value and the decision can never disagree.
+
+Windows (seconds on the clip's clock, from the profile's ``windows`` section):
+the rep's *start* baseline ``[start - start_before_s, start + start_after_s]``,
+its *top* (the hold, or ``top_min_s`` after the peak when there is none) and its
+*span* (start to the bottom of the eccentric).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..config import Profile
+from .reps import Rep
+from .signals import Signals
+
+
+@dataclass
+class Reading:
+    """One rule's measurement on one rep.
+
+    Attributes:
+        value: the measured value, in ``unit``.
+        threshold: the limit the rule applies (same unit).
+        worst_s: the moment it was worst (s).
+        unit: "torso", "deg", "s" or "ratio".
+        metrics: extra named measurements to record on the rep (name -> (value, unit)).
+        bad: "above" or "below" where this reading's direction differs from the fault's usual one.
+    """
+
+    value: float
+    threshold: float
+    worst_s: float
+    unit: str
+    metrics: dict[str, tuple[float, str]] = field(default_factory=dict)
+    bad: str | None = None
+
+
+@dataclass
+class SetStats:
+    """What some rules compare a rep with: the set's own best reps."""
+
+    n_reps: int
+    best_amplitude: float  # median of the top half of rep amplitudes
+    travel_threshold: float | None = None  # left/right travel ratio below which a rep is uneven
+
+
+def window(t: np.ndarray, x: np.ndarray, a: float, b: float, how=np.nanmedian) -> float:
+    """``how`` of x over [a, b] (the nearest sample when the window holds none); NaN when all missing."""
+    m = (t >= a - 1e-9) & (t <= b + 1e-9)
+    if not m.any():
+        m = np.zeros(len(t), bool)
+        m[int(np.clip(np.searchsorted(t, a), 0, len(t) - 1))] = True
+    vals = x[m]
+    if not np.isfinite(vals).any():
+        return float("nan")
+    return float(how(vals))
+
+
+def signals_fps(t: np.ndarray) -> float:
+    """The clip's frame rate from the median frame interval (30 when unknown)."""
+    return float(1.0 / np.median(np.diff(t))) if len(t) > 1 else 30.0
+
+
+@dataclass
+class RepContext:
+    """One rep with everything a rule may read."""
+
+    rep: Rep
+    signals: Signals
+    profile: Profile
+    exercise: str
+    target: tuple[float, float, float, float] | None
+    stats: SetStats
+
+    def __post_init__(self) -> None:
+        r, w, t = self.rep, self.profile.windows, self.signals.times_s
+        self.t = t
+        self.start_win = (r.start_s - w.start_before_s, r.start_s + w.start_after_s)
+        top_b = r.hold_end_s if r.hold_end_s is not None else min(r.peak_s + w.top_min_s, r.end_s)
+        self.top_win = (r.peak_s, max(top_b, r.peak_s + 0.5 / max(signals_fps(t), 1)))
+        self.span = (r.start_s, r.bottom_s if r.bottom_s is not None else r.end_s)
+
+    @property
+    def view(self) -> str:
+        return self.signals.view
+
+    def at_start(self, name: str) -> float:
+        return window(self.t, self.signals[name], *self.start_win)
+
+    def at_top(self, name: str, how=np.nanmedian) -> float:
+        return window(self.t, self.signals[name], *self.top_win, how)
+
+    def rise(self, name: str, how=np.nanmedian) -> float:
+        """Change of a signal from the rep's start to its top."""
+        return self.at_top(name, how) - self.at_start(name)
+
+    def deviation(self, name: str, before_s: float = 0.0) -> tuple[float, float]:
+        """(largest |change| from the rep's start over its span, when): NaN when unknown."""
+        x = self.signals[name]
+        m = (self.t >= self.span[0] - before_s) & (self.t <= self.span[1])
+        if not m.any() or not np.isfinite(x[m]).any():
+            return float("nan"), self.rep.peak_s
+        dev = np.abs(x[m] - self.at_start(name))
+        i = int(np.nanargmax(dev))
+        return float(dev[i]), float(self.t[m][i])
+
+    def argmax_time(self, name: str) -> float:
+        x = self.signals[name]
+        m = (self.t >= self.span[0]) & (self.t <= self.span[1])
+        if not m.any() or not np.isfinite(x[m]).any():
+            return float(self.span[0])
+        return float(self.t[m][int(np.nanargmax(x[m]))])
+
+
+Rule = Callable[[RepContext], "Reading | None"]
+
+
+# --- tempo ------------------------------------------------------------------------------------------------------
+
+def short_hold(c: RepContext) -> Reading | None:
+    hold, target = c.rep.hold_s, c.target
+    if hold is None or target is None or target[3] <= 0:
+        return None
+    cfg = c.profile.faults.short_hold
+    return Reading(hold, max(cfg.min_hold_s, cfg.frac_of_target * target[3]), c.rep.peak_s, "s")
+
+
+def rushed_eccentric(c: RepContext) -> Reading | None:
+    ecc, r = c.rep.eccentric_s, c.rep
+    if ecc is None:
+        return None
+    cfg = c.profile.faults.rushed_eccentric
+    thr = cfg.frac_of_target * c.target[0] if c.target is not None and c.target[0] > 0 else cfg.min_s
+    return Reading(ecc, thr, (r.hold_end_s + r.bottom_s) / 2, "s")
+
+
+# --- range ------------------------------------------------------------------------------------------------------
+
+def partial_range(c: RepContext) -> Reading | None:
+    best = c.stats.best_amplitude
+    if c.stats.n_reps < 3 or not np.isfinite(best) or best <= 0:
+        return None
+    frac = c.rep.amplitude / best
+    return Reading(frac, c.profile.faults.partial_range.frac_of_set, c.rep.peak_s, "ratio",
+                   {"range_frac": (frac, "ratio")})
+
+
+# --- shoulders --------------------------------------------------------------------------------------------------
+
+def shrug_value(d_ear, d_hip, cfg):
+    """The shrug reading from the two rises (torso lengths; scalars or arrays): the rise against the ears,
+    gated by the rise against the hips (below its own limit the reading is held just under the ear limit).
+
+    The overlay's gauge draws this same value against ``cfg.min_rise_ear_torso``, so the gauge turns red
+    exactly when the rule fires.
+    """
+    d_ear, d_hip = np.asarray(d_ear, float), np.asarray(d_hip, float)
+    with np.errstate(invalid="ignore"):
+        gated = np.where(d_hip >= cfg.min_rise_hip_torso, d_ear, np.minimum(d_ear, cfg.min_rise_ear_torso - 1e-6))
+    return np.where(np.isfinite(d_ear) & np.isfinite(d_hip), gated, np.nan)
+
+
+def shrug(c: RepContext) -> Reading | None:
+    """Shoulders rose along the trunk against the ears AND the hips (both must agree), from the rep's start."""
+    d_ear, d_hip = c.rise("shoulder_elev_ear"), c.rise("shoulder_elev_hip")
+    both = np.isfinite(d_ear) and np.isfinite(d_hip)
+    metrics = {"shoulder_rise_ear": (d_ear, "torso"), "shoulder_rise_hip": (d_hip, "torso"),
+               "shoulder_rise": (float(min(d_ear, d_hip)) if both else float("nan"), "torso")}
+    cfg = c.profile.faults.shrug
+    return Reading(float(shrug_value(d_ear, d_hip, cfg)), cfg.min_rise_ear_torso, c.argmax_time("shoulder_elev_ear"),
+                   "torso", metrics)
+
+
+def weak_squeeze(c: RepContext) -> Reading | None:
+    """Side view: the near elbow did not travel back to the trunk line at the top."""
+    if c.view != "side":
+        return Reading(float("nan"), float("nan"), c.rep.peak_s, "torso", {
+            "shoulder_narrowing": (-c.rise("shoulder_width"), "ratio"),
+            "elbow_behind_trunk": (c.at_top("elbow_behind_trunk_3d", np.nanmax), "torso")})
+    eb = c.at_top("elbow_behind_trunk", np.nanmax)
+    return Reading(eb, c.profile.faults.weak_squeeze.min_elbow_behind_torso, c.rep.peak_s, "torso",
+                   {"elbow_behind_trunk": (eb, "torso"), "shoulder_back": (c.rise("shoulder_back"), "torso")})
+
+
+# --- trunk and head ---------------------------------------------------------------------------------------------
+
+def swing(c: RepContext) -> Reading | None:
+    dev, when = c.deviation("trunk_inclination", before_s=0.05)
+    if not np.isfinite(dev):
+        return None
+    return Reading(dev, c.profile.faults.swing.min_deg, when, "deg",
+                   {"trunk_swing": (dev, "deg"), "trunk_angle": (c.at_start("trunk_inclination"), "deg")})
+
+
+def neck(c: RepContext) -> Reading | None:
+    fwd = c.rise("head_forward", np.nanmax)
+    if not np.isfinite(fwd):
+        return None
+    return Reading(fwd, c.profile.faults.neck.min_forward_torso, c.argmax_time("head_forward"), "torso",
+                   {"head_forward": (fwd, "torso")})
+
+
+def rotation(c: RepContext) -> Reading | None:
+    dev, when = c.deviation("trunk_rotation_2d" if c.view == "side" else "trunk_rotation")
+    if not np.isfinite(dev):
+        return None
+    return Reading(dev, c.profile.faults.rotation.min_deg, when, "deg", {"trunk_rotation": (dev, "deg")})
+
+
+# --- left / right -----------------------------------------------------------------------------------------------
+
+def side_travel(c: RepContext) -> float | None:
+    """Shorter arm's travel over the longer arm's, start to top of a rep (1.0 = even; None if not comparable)."""
+    path = c.signals.hand_path
+    if path is None or path.shape[1] != 8:
+        return None
+    moves = []
+    for cols in (slice(0, 4), slice(4, 8)):
+        a = np.array([window(c.t, path[:, j], *c.start_win) for j in range(cols.start, cols.stop)])
+        b = np.array([window(c.t, path[:, j], *c.top_win) for j in range(cols.start, cols.stop)])
+        moves.append(float(np.linalg.norm(b - a)))
+    # Only a pull that travels far in the image can be compared side to side; a pull toward the
+    # camera (seated and chest-supported rows from the front) is foreshortened and skewed by perspective.
+    if not all(np.isfinite(moves)) or max(moves) < c.profile.faults.asymmetry.min_arm_travel_torso:
+        return None
+    return min(moves) / max(moves)
+
+
+def travel_threshold(ratios: list[float | None], cfg) -> float | None:
+    """The set's own travel-ratio limit: a camera a little off-centre shortens one arm's image on every rep,
+    so a rep is uneven against the set's best reps (or below the absolute floor)."""
+    vals = np.array([v for v in ratios if v is not None and np.isfinite(v)])
+    if len(vals) == 0:
+        return None
+    ref = min(1.0, float(np.median(np.sort(vals)[len(vals) // 2:])))
+    return max(cfg.min_travel_ratio_abs, cfg.min_travel_ratio * ref) if len(vals) >= 3 else cfg.min_travel_ratio_abs
+
+
+def asymmetry(c: RepContext) -> Reading | None:
+    """The worst of three left/right differences, each against its own limit: elbow angles and (front/rear)
+    shoulder heights from start to top, and arm travel against the set's best reps."""
+    cfg = c.profile.faults.asymmetry
+    d_el = abs(c.rise("lr_elbow_diff"))
+    metrics = {"lr_elbow_diff": (d_el, "deg")}
+    candidates = []
+    if np.isfinite(d_el):
+        candidates.append((d_el / cfg.min_elbow_deg, Reading(d_el, cfg.min_elbow_deg, c.rep.peak_s, "deg")))
+    if c.view in ("front", "rear"):
+        d_ev = abs(c.rise("lr_elev_diff"))
+        metrics["lr_elev_diff"] = (d_ev, "torso")
+        if np.isfinite(d_ev):
+            candidates.append((d_ev / cfg.min_elev_torso, Reading(d_ev, cfg.min_elev_torso, c.rep.peak_s, "torso")))
+    travel = side_travel(c)
+    if travel is not None:
+        metrics["lr_travel_ratio"] = (travel, "ratio")
+        thr = c.stats.travel_threshold
+        if thr is not None and travel > 0:
+            # "Above" is bad for the others: express the travel ratio as how far below its limit it fell.
+            candidates.append((thr / travel, Reading(travel, thr, c.rep.peak_s, "ratio", bad="below")))
+    if not candidates:
+        return None
+    score, reading = max(candidates, key=lambda x: x[0])
+    reading.metrics = metrics
+    return reading
