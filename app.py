@@ -406,11 +406,13 @@ def analyse_tab(opts: dict) -> None:
 
 def live_tab(opts: dict) -> None:
     from formcheck.live import LiveRunner
+    from formcheck.render.live_overlay import LiveOverlay
 
     ss = st.session_state
     st.markdown("Stand where the camera sees your **whole body**, side-on for rows, facing it for shrugs. "
                 "Press **START**, do your set, then press **Finish set** (or STOP) for the full report.")
-    options = {"model": "lite", "exercise": opts["exercise"], "tempo": opts["tempo"], "view": opts["view"]}
+    options = {"model": "lite", "exercise": opts["exercise"], "tempo": opts["tempo"], "view": opts["view"],
+               "profile": None}
     # The WebRTC thread reads the runner from this per-session box on every frame, so a new set can swap it.
     box = ss.setdefault("live_box", {"runner": None})
     box["options"] = options
@@ -418,7 +420,7 @@ def live_tab(opts: dict) -> None:
     if runner is None or (runner.options != options and not runner.started):
         if runner is not None:
             runner.close()
-        runner = box["runner"] = LiveRunner(**options)
+        runner = box["runner"] = LiveRunner(**options, overlay=LiveOverlay())
 
     try:
         from streamlit_webrtc import WebRtcMode, webrtc_streamer
@@ -432,7 +434,7 @@ def live_tab(opts: dict) -> None:
         img = frame.to_ndarray(format="rgb24")
         r = box["runner"]
         if r.finished and r.frames_after_finish > 20:  # START pressed again after a finished set: a new set
-            r = box["runner"] = LiveRunner(**box["options"])
+            r = box["runner"] = LiveRunner(**box["options"], overlay=LiveOverlay())
         out = r.process(img, frame.time)
         return av.VideoFrame.from_ndarray(out, format="rgb24")
 
@@ -471,7 +473,7 @@ def live_tab(opts: dict) -> None:
                   on_click=lambda: ss.__setitem__("live_finish_req", True))
         if c2.button("New set", icon=":material/restart_alt:", key="live_new"):
             runner.close()
-            box["runner"] = LiveRunner(**options)
+            box["runner"] = LiveRunner(**options, overlay=LiveOverlay())
             ss.pop("live_result", None)
             ss.pop("live_done", None)
             st.rerun()

@@ -78,13 +78,13 @@ def _unmeasurable(ctx: RepContext, visibility: np.ndarray) -> dict[str, str]:
     """Group -> why it cannot be measured on this rep (view, visibility, an unfinished rep)."""
     prof, sig, t = ctx.profile, ctx.signals, ctx.t
     m = (t >= ctx.span[0]) & (t <= ctx.span[1])
+    # Median visibility of every landmark over the rep (frames without a person count as unseen).
+    med = np.median(np.nan_to_num(visibility[m], nan=0.0), axis=0) if m.any() else None
     out = {}
     for group, cap in CAPABILITIES.items():
         why = view_reason(group, ctx.view, rotation_from_side=prof.rotation_from_side)
-        if why is None and m.any() and cap.landmarks:
-            vis = visibility[m][:, [L[n] for n in cap.landmarks]]
-            med = np.nanmedian(np.nan_to_num(vis, nan=0.0), axis=0)
-            low = sorted({PLAIN[n] for n, v in zip(cap.landmarks, med) if v < prof.min_landmark_visibility and
+        if why is None and med is not None and cap.landmarks:
+            low = sorted({PLAIN[n] for n in cap.landmarks if med[L[n]] < prof.min_landmark_visibility and
                           not (ctx.view == "side" and _far_side(n, sig.near_side))})
             if low:
                 why = f"{' and '.join(low)} not clearly visible"

@@ -10,6 +10,7 @@ Arrays are (T, ...) with time on axis 0; NaN means missing.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -49,6 +50,13 @@ def fill_gaps(x: np.ndarray, times_s: np.ndarray, max_gap_s: float) -> np.ndarra
     return flat.reshape(x.shape)
 
 
+@functools.lru_cache(maxsize=64)
+def _butter(order: int, cutoff_hz: float, fs_hz: float) -> np.ndarray:
+    """A Butterworth low-pass design as second-order sections (cached: live designs one per update)."""
+    sos = sps.butter(order, cutoff_hz, fs=fs_hz, output="sos")
+    return sos
+
+
 def lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
     """Zero-phase Butterworth low-pass per valid (non-NaN) run; short runs are left as they are.
 
@@ -61,7 +69,7 @@ def lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int = 2) -> np
     cutoff = min(cutoff_hz, 0.45 * fs_hz)
     if cutoff <= 0:
         return x
-    sos = sps.butter(order, cutoff, fs=fs_hz, output="sos")
+    sos = _butter(order, round(cutoff, 6), round(fs_hz, 6)).copy()  # scipy wants a writable array
     padlen = 3 * (2 * len(sos) + 1)
     flat = x.reshape(len(x), -1)
     ok = ~np.isnan(flat).any(axis=1)

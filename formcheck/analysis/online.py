@@ -1,153 +1,284 @@
-"""Causal counterparts of the offline analysis, for live use: one sample in, events out."""
+"""The offline analysis, run causally for live sets: after each frame, the recent past is re-read with the
+same code (:func:`formcheck.analysis.core.analyse`: filters, signals, rep segmentation, fault rules from the
+fault table, the same profile), using only frames already seen.
+
+What live adds is bookkeeping over time: reps are counted as the segmenter finds them and frozen once their
+lowering is over (so the count never goes down and never counts a rep twice as the window slides), the
+phase at the live edge is read from the rep signal's latest motion with the segmenter's own speed rule, and
+a posture fault on the rep in progress raises a warning while it happens.
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 
-
-# Tempo notation order is eccentric-pause-concentric-hold; a rep is performed concentric first.
-_CYCLE = (("concentric", 2), ("hold", 3), ("eccentric", 0), ("pause", 1))
-
-
-class _Window:
-    """Values with their times over the last ``span_s`` seconds (for percentiles and slopes)."""
-
-    def __init__(self, span_s: float):
-        self.span_s = span_s
-        self.t: deque[float] = deque()
-        self.v: deque[float] = deque()
-
-    def add(self, t: float, v: float) -> None:
-        self.t.append(t)
-        self.v.append(v)
-        while self.t and self.t[0] < t - self.span_s:
-            self.t.popleft()
-            self.v.popleft()
-
-    def clear(self) -> None:
-        self.t.clear()
-        self.v.clear()
-
-    def values(self) -> np.ndarray:
-        return np.fromiter(self.v, float, len(self.v))
-
-    def since(self, t0: float) -> np.ndarray:
-        return np.array([v for t, v in zip(self.t, self.v) if t >= t0], float)
-
-    def between(self, a: float, b: float) -> np.ndarray:
-        return np.array([v for t, v in zip(self.t, self.v) if a <= t <= b], float)
+from .. import config
+from ..series import PoseSeries
+from ..tempo import PHASES, PERFORMED
+from .core import Analysis, analyse, rep_signal
+from .faults import FAULTS
+from .reps import Rep, RepParams, prepare_signal
+from .rules import RepContext
+from .signals import detect_facing
 
 
-class _RunningMedian:
-    """Median of the samples in the last ``span_s`` (at least the last ``min_n``): removes pose glitches.
+@dataclass
+class OnlineRep:
+    """A rep as live knows it.
 
-    A glitch of a frame or two (the 3-D elbow angle flips for a moment, an arm
-    crosses the body) would otherwise count as a rep; the cost is ~half the span of delay.
+    Attributes:
+        index: 1-based number in the set.
+        start_s, peak_s: concentric start and top (s on the session clock).
+        hold_end_s, bottom_s: end of the hold and of the lowering (None while unknown).
+        tempo: (eccentric, pause, concentric, hold) s, None where unknown.
+        faults: fault ids the rules found on it (when it was frozen).
+        final: its lowering is over; nothing about it changes any more (but its pause, once the next rep starts).
     """
 
-    def __init__(self, span_s: float = 0.16, min_n: int = 1):
-        self.span_s, self.min_n = span_s, min_n
-        self.buf: deque[tuple[float, float]] = deque(maxlen=64)
+    index: int
+    start_s: float
+    peak_s: float
+    hold_end_s: float | None = None
+    bottom_s: float | None = None
+    tempo: tuple = (None, None, None, None)
+    faults: list[str] = field(default_factory=list)
+    final: bool = False
 
-    def __call__(self, t: float, x: float) -> float:
-        if not math.isfinite(x):
-            return x
-        self.buf.append((t, x))
-        vals = [v for tt, v in self.buf if tt >= t - self.span_s]
-        if len(vals) < self.min_n:
-            vals = [v for _, v in list(self.buf)[-self.min_n:]]
-        return float(np.median(vals))
+    def tempo_str(self) -> str:
+        return "-".join("?" if v is None else f"{max(0.0, v):.1f}" for v in self.tempo)
 
 
-class RepCounter:
-    """Counts reps on one signal that rises toward the top of each rep.
+@dataclass
+class OnlineUpdate:
+    """What the live analysis knows after one update.
 
-    A hysteresis ("zig-zag") counter on an adaptive range: a rep counts when the
-    signal has risen ``max(floor, up_frac * typical)`` above its lowest point
-    since the last rep, and the rep ends when it has fallen
-    ``max(down_floor_frac * floor, down_frac * typical)`` below its highest
-    point. ``typical`` is the median rise of the last few reps, so thresholds
-    follow the lifter's own range, and measuring from local extremes keeps slow
-    drift (the lifter settling, the camera moving) from hiding reps. The floor
-    (the profile's minimum prominence, in the signal's unit) keeps noise at rest
-    from counting.
+    Attributes:
+        ready: a view is decided and the set can be counted.
+        view, exercise: as the analysis uses them ("auto" until decided).
+        reps: reps counted so far (never goes down).
+        rep: the rep in progress (0 between reps).
+        phase: "", "concentric", "hold", "eccentric" or "pause".
+        phase_since_s: when the current phase began (s).
+        position: where the rep signal sits in its recent range, 0 (bottom) to 1 (top); NaN if unknown.
+        warnings: posture fault ids firing on the rep in progress (e.g. ["shrug"]).
+        shrug_rise: the shrug rule's reading on the rep in progress (torso lengths; NaN when not read).
+        last_tempo: the last finished rep's tempo string.
+        new_rep: a rep was counted by this update.
+    """
+
+    ready: bool = False
+    view: str = "auto"
+    exercise: str = "auto"
+    reps: int = 0
+    rep: int = 0
+    phase: str = ""
+    phase_since_s: float = float("nan")
+    position: float = float("nan")
+    warnings: list[str] = field(default_factory=list)
+    shrug_rise: float = float("nan")
+    last_tempo: str = ""
+    new_rep: bool = False
+
+
+class OnlineAnalysis:
+    """Counts and judges a set as it happens, by re-running the offline analysis on the recent past.
 
     Args:
-        floor: smallest rise that can be a rep (signal units).
-        window_s: history kept for the displayed range (s).
-        min_rep_s: shortest time between two counted reps (s).
+        exercise: "auto" or an exercise name (always wins).
+        view: "auto" or a camera view (always wins).
+        target: target tempo (eccentric, pause, concentric, hold) s, or None.
+        user: a validated user profile dict, or None.
     """
 
-    def __init__(self, floor: float, *, window_s: float = 12.0, up_frac: float = 0.4, down_frac: float = 0.35,
-                 down_floor_frac: float = 0.5, min_rep_s: float = 0.5):
-        self.floor = floor
-        self.up_frac, self.down_frac, self.down_floor_frac = up_frac, down_frac, down_floor_frac
-        self.min_rep_s = min_rep_s
-        self.hist = _Window(window_s)
-        self.count = 0
-        self.up = False  # between a counted rise and the following fall
-        self.low = (math.inf, 0.0)  # (value, time) of the lowest point since the last rep's top
-        self.high = (-math.inf, 0.0)  # highest point of the current rep
-        self.rises: deque[float] = deque(maxlen=5)  # rise of recent reps (bottom to top)
-        self.rep_start_s: float | None = None  # time of the lowest point before the latest rep (its start)
-        self.last_up_s = -math.inf
-        self.lo = self.hi = float("nan")
+    def __init__(self, *, exercise: str = "auto", view: str = "auto",
+                 target: tuple[float, float, float, float] | None = None, user: dict | None = None):
+        self.exercise_opt, self.view_opt = exercise or "auto", view or "auto"
+        self.target, self.user = target, user
+        base = config.resolve("unknown_row", "side", user)
+        self.cfg = base.live
+        self.frame_size = (1, 1)
+        self._buf: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque()
+        self._seen_s = 0.0  # time with the lifter in view
+        self._last_t: float | None = None
+        self.view: str | None = None if self.view_opt == "auto" else self.view_opt
+        self.exercise: str | None = None if self.exercise_opt == "auto" else self.exercise_opt
+        self._ex_votes: deque[str] = deque(maxlen=2)
+        self._checked_s = -math.inf
+        self.facing: int | None = None
+        self.reps: list[OnlineRep] = []
+        self._shown = 0
+        self._warn_until: dict[str, float] = {}
+        self.fault_reps: dict[str, list[int]] = {}
+        self.state = OnlineUpdate()
+        self.analysis: Analysis | None = None
+        self._cur: Rep | None = None  # the segmenter's rep behind the latest live rep
 
-    @property
-    def typical(self) -> float:
-        return float(np.median(self.rises)) if self.rises else 0.0
+    # -- input ----------------------------------------------------------------------------------------------------
+    def push(self, t: float, xy: np.ndarray, world: np.ndarray, vis: np.ndarray) -> None:
+        """One frame's raw landmarks ((33, 2) pixels, (33, 3) metres, (33,) visibility; NaN: nobody found)."""
+        if self._last_t is not None:
+            if np.isfinite(xy[0, 0]):
+                self._seen_s += min(t - self._last_t, 0.5)
+        self._last_t = t
+        self._buf.append((t, np.asarray(xy, np.float32), np.asarray(world, np.float32), np.asarray(vis, np.float32)))
+        while self._buf and self._buf[0][0] < t - self.cfg.window_s:
+            self._buf.popleft()
 
-    def thresholds(self) -> tuple[float, float]:
-        """(fall that ends a rep, rise that counts one), in signal units."""
-        typ = self.typical
-        return (max(self.down_floor_frac * self.floor, self.down_frac * typ), max(self.floor, self.up_frac * typ))
+    def _series(self) -> PoseSeries:
+        t = np.fromiter((b[0] for b in self._buf), float, len(self._buf))
+        fps = float(1.0 / np.median(np.diff(t))) if len(t) > 1 else 30.0
+        return PoseSeries(t, np.arange(len(t)), np.stack([b[1] for b in self._buf]),
+                          np.stack([b[2] for b in self._buf]), np.stack([b[3] for b in self._buf]),
+                          self.frame_size, max(fps, 1.0))
 
-    def levels(self) -> tuple[float, float]:
-        """(level a fall must reach to end the rep, level a rise must reach to count), signal units."""
-        down, up = self.thresholds()
-        return self.high[0] - down, self.low[0] + up
+    # -- one update -----------------------------------------------------------------------------------------------
+    def update(self, t: float) -> OnlineUpdate:
+        """Re-read the recent past and return the state at time t (the latest frame's)."""
+        st = OnlineUpdate(view=self.view or "auto", exercise=self.exercise or "auto", reps=self._shown,
+                          last_tempo=self._last_tempo())
+        detected = sum(1 for b in self._buf if np.isfinite(b[1][0, 0]))
+        if detected < 5 or self._seen_s < self.cfg.view_after_s:
+            self.state = st
+            return st
+        series = self._series()
+        with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self._decide(series, t)
+            a = analyse(series, exercise=self.exercise or "auto", view=self.view, target=self.target,
+                        user=self.user, facing=self.facing)
+        self.analysis = a
+        if self.exercise_opt == "auto" and self.exercise is None:
+            self._ex_votes.append(a.exercise)
+        st.ready, st.view, st.exercise = True, a.view, self.exercise or a.exercise
+        st.new_rep = self._count(a, t)
+        st.reps = self._shown
+        self._edge(a, t, st)
+        self._warn(a, t, st)
+        st.last_tempo = self._last_tempo()
+        self.state = st
+        return st
 
-    def position(self, x: float) -> float:
-        """0 at the bottom of the recent range, 1 at the top (NaN before a range exists)."""
-        span = self.hi - self.lo
-        if not math.isfinite(x) or not math.isfinite(span) or span < 0.5 * self.floor:
-            return float("nan")
-        return float(np.clip((x - self.lo) / span, 0.0, 1.0))
+    def _decide(self, series: PoseSeries, t: float) -> None:
+        """View and facing once (from the window), exercise once two checks agree after the first rep."""
+        if self.view is not None and self.facing is not None and self.exercise is not None:
+            return
+        if t - self._checked_s < self.cfg.recheck_every_s and self.view is not None:
+            return
+        self._checked_s = t
+        if self.view is None or self.facing is None:
+            a = analyse(series, exercise=self.exercise or "auto", view=self.view, user=self.user)
+            self.view = self.view or a.view
+            self.facing = detect_facing(a.pose)
+        if self.exercise is None and self.reps and len(self._ex_votes) == 2 and len(set(self._ex_votes)) == 1:
+            self.exercise = self._ex_votes[0]
 
-    def update(self, t: float, x: float) -> str | None:
-        """Feed one sample; returns "rep" when a rep is counted, "down" when it has come back down, else None."""
-        if not math.isfinite(x):
-            return None
-        self.hist.add(t, x)
-        vals = self.hist.values()
-        self.lo, self.hi = (float(v) for v in np.percentile(vals, [5, 95])) if len(vals) >= 3 else (x, x)
-        down, up = self.thresholds()
-        if not self.up:
-            if x < self.low[0]:
-                self.low = (x, t)
-            if x - self.low[0] >= up and t - self.last_up_s >= self.min_rep_s:
-                self.up = True
-                self.count += 1
-                self.rep_start_s = self.low[1]
-                self.last_up_s = t
-                self.high = (x, t)
-                return "rep"
-            return None
-        if x > self.high[0]:
-            self.high = (x, t)
-        if self.high[0] - x >= down:
-            self.rises.append(self.high[0] - self.low[0])
-            self.up = False
-            self.low = (x, t)
-            return "down"
-        return None
+    # -- counting -------------------------------------------------------------------------------------------------
+    def _count(self, a: Analysis, t: float) -> bool:
+        """Freeze reps whose lowering is over; count the one in progress. Returns True when the count grew."""
+        min_gap = 0.5 * a.profile.reps.min_rep_s
+        last_final = next((r for r in reversed(self.reps) if r.final), None)
+        self.reps = [r for r in self.reps if r.final]
+        by_start = {ra.rep.index: ra for ra in a.assessed}
+        self._cur = None
+        for rep in a.reps:
+            if last_final is not None and rep.peak_s <= last_final.peak_s + min_gap:
+                continue  # already counted and frozen
+            ra = by_start.get(rep.index)
+            done = rep.bottom_s is not None and t - rep.bottom_s >= 0.25
+            orep = OnlineRep(len(self.reps) + 1, rep.start_s, rep.peak_s, rep.hold_end_s, rep.bottom_s,
+                             rep.tempo(), list(ra.faults) if ra is not None and done else [], done)
+            if self.reps and self.reps[-1].final and self.reps[-1].bottom_s is not None:
+                prev = self.reps[-1]
+                gap = rep.start_s - prev.bottom_s
+                if 0 <= gap <= a.profile.reps.max_pause_s and prev.tempo[1] is None:
+                    prev.tempo = (prev.tempo[0], gap, prev.tempo[2], prev.tempo[3])
+            self.reps.append(orep)
+            self._cur = rep
+            if done:
+                last_final = orep
+                for f in orep.faults:
+                    self.fault_reps.setdefault(f, []).append(orep.index)
+        grew = len(self.reps) > self._shown
+        self._shown = max(self._shown, len(self.reps))
+        return grew
 
-    def reset_range(self) -> None:
-        self.hist.clear()
-        self.rises.clear()
+    def _last_tempo(self) -> str:
+        done = [r for r in self.reps if r.final]
+        return done[-1].tempo_str() if done else ""
+
+    # -- the live edge --------------------------------------------------------------------------------------------
+    def _edge(self, a: Analysis, t: float, st: OnlineUpdate) -> None:
+        """The phase now: from the segmented boundaries, and past the last one from the rep signal's motion
+        (moving faster than the segmenter's speed rule allows is moving; slower is still)."""
+        x = prepare_signal(a.signals.times_s, rep_signal(a.signals, a.rep_signal_name), a.pose.fps,
+                           RepParams.from_profile(a.profile.reps, a.rep_signal_name))
+        ok = np.isfinite(x)
+        if ok.sum() >= 3:
+            lo, hi = np.nanpercentile(x, [5, 95])
+            if hi - lo > 1e-9 and np.isfinite(x[-1]):
+                st.position = float(np.clip((x[-1] - lo) / (hi - lo), 0.0, 1.0))
+        cur = self.reps[-1] if self.reps else None
+        if cur is None:
+            st.phase, st.rep = "", 0
+            return
+        tt = a.signals.times_s
+        recent = (tt >= t - 0.25) & ok
+        vel = float(np.polyfit(tt[recent] - t, x[recent], 1)[0]) if recent.sum() >= 3 else 0.0
+        m = (tt >= cur.start_s) & (tt <= cur.peak_s) & ok
+        up_speed = float(np.nanmax(np.abs(np.gradient(x[m], tt[m])))) if m.sum() >= 3 else abs(vel)
+        level = max(a.profile.reps.speed_frac * up_speed, 1e-9) * 3.0
+        if cur.final:
+            st.phase, st.phase_since_s, st.rep = "pause", cur.bottom_s, 0
+        elif cur.bottom_s is not None:
+            st.phase, st.phase_since_s, st.rep = "pause", cur.bottom_s, cur.index
+        elif cur.hold_end_s is not None:
+            st.phase, st.phase_since_s, st.rep = "eccentric", cur.hold_end_s, cur.index
+        elif vel > level or t <= cur.peak_s + 0.5 / a.pose.fps:
+            st.phase, st.phase_since_s, st.rep = "concentric", cur.start_s, cur.index
+        elif vel < -level:
+            st.phase, st.phase_since_s, st.rep = "eccentric", t, cur.index
+        else:
+            st.phase, st.phase_since_s, st.rep = "hold", cur.peak_s, cur.index
+        if st.phase == "pause" and vel > level:
+            st.phase, st.phase_since_s = "concentric", t  # the next pull has begun (not yet a rep)
+
+    def _warn(self, a: Analysis, t: float, st: OnlineUpdate) -> None:
+        """Posture faults on the rep in progress, read by their rules from the top on; kept up a moment."""
+        cur = self._cur if st.rep else None
+        firing = []
+        if cur is not None and st.phase in ("hold", "eccentric") and t >= cur.peak_s:
+            ctx = None
+            for fd in FAULTS.values():
+                if fd.kind != "posture" or fd.id in a.profile.faults_off or a.exercise in fd.implied_by:
+                    continue
+                if fd.group in a.measurable and not a.measurable[fd.group]["measurable"]:
+                    continue
+                ctx = ctx or RepContext(cur, a.signals, a.profile, a.exercise, a.target,
+                                        _stats_for(a))
+                reading = fd.rule(ctx)
+                if reading is None:
+                    continue
+                if fd.id == "shrug":
+                    st.shrug_rise = reading.value
+                if np.isfinite(reading.value) and fd.exceeded(reading.value, reading.threshold, reading.bad):
+                    firing.append(fd.id)
+        for f in firing:
+            self._warn_until[f] = t + self.cfg.warning_hold_s
+            reps = self.fault_reps.setdefault(f, [])
+            if st.rep and st.rep not in reps:
+                reps.append(st.rep)
+        st.warnings = sorted(f for f, until in self._warn_until.items() if t < until)
+
+
+def _stats_for(a: Analysis):
+    from .assess import set_stats
+
+    return set_stats(a.signals, a.reps, a.profile, a.exercise, a.target)
 
 
 class TempoGuide:
@@ -159,7 +290,8 @@ class TempoGuide:
 
     def __init__(self, target: tuple[float, float, float, float]):
         self.target = tuple(float(x) for x in target)
-        self.cycle = [(name, self.target[i]) for name, i in _CYCLE if self.target[i] > 0]
+        self.cycle = [(name, self.target[PHASES.index(name)]) for name in PERFORMED
+                      if self.target[PHASES.index(name)] > 0]
         self.period = sum(d for _, d in self.cycle)
         self.t0: float | None = None
 
@@ -180,16 +312,4 @@ class TempoGuide:
         return name, 0.0, d
 
 
-def shrug_fires(rise_ear: float, rise_hip: float, prof: dict) -> bool:
-    """The offline shrug rule (assess.py) on one rise: ears AND hips must both show the shoulders rising.
-
-    Args:
-        rise_ear, rise_hip: rise since the rep's start in torso lengths, against the ears and the hips.
-        prof: resolved profile; its ``faults.shrug`` thresholds are used.
-    """
-    if "shrug" in prof.get("faults_off", []) or not (math.isfinite(rise_ear) and math.isfinite(rise_hip)):
-        return False
-    c = prof["faults"]["shrug"]
-    if "min_rise_ear_torso" in c:
-        return rise_ear >= c["min_rise_ear_torso"] and rise_hip >= c.get("min_rise_hip_torso", 0.0)
-    return min(rise_ear, rise_hip) >= c["min_rise_torso"]
+__all__ = ["OnlineAnalysis", "OnlineRep", "OnlineUpdate", "TempoGuide"]

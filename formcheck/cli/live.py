@@ -80,6 +80,7 @@ def run(args) -> int:
     import cv2
 
     from ..live import LatestFrame, LiveSession
+    from ..render.live_overlay import LiveOverlay
     from ..video import CameraSource
     from .analyze import print_report
 
@@ -90,7 +91,8 @@ def run(args) -> int:
                           "print each rep instead, or use the app: streamlit run app.py.")
     if args.video is None:
         CameraSource(args.camera).close()  # fail early, with our message, if the camera is not there
-    session = LiveSession(args.model, exercise=args.exercise, tempo=args.tempo)
+    session = LiveSession(args.model, exercise=args.exercise, tempo=args.tempo,
+                          overlay=None if args.no_window else LiveOverlay())
     box = LatestFrame()
     stop = threading.Event()
     errors: list[BaseException] = []

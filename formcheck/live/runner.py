@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 import numpy as np
 
-from .. import config as profiles
-from .session import LiveSession
+from ..tempo import Tempo
+from .session import LiveSession, Overlay
 from .state import LiveState
 
 
@@ -63,18 +63,19 @@ class LiveRunner:
     touches a UI toolkit.
 
     Args:
-        model, exercise, tempo, view: as for :class:`LiveSession`.
+        model, exercise, tempo, view, profile: as for :class:`LiveSession`.
+        overlay: draws the state on each frame (e.g. :class:`formcheck.render.live_overlay.LiveOverlay`).
     """
 
     def __init__(self, model: str = "lite", *, exercise: str | None = "auto", tempo: str | None = None,
-                 view: str | None = "auto"):
+                 view: str | None = "auto", profile=None, overlay: Overlay | None = None):
         from ..pipeline import _check_options
 
         _check_options(exercise, view, model)
-        if tempo:
-            profiles.parse_tempo(tempo)
+        Tempo.parse(tempo)
         self.options = {"model": model, "exercise": exercise or "auto", "tempo": tempo or None,
-                        "view": view or "auto"}
+                        "view": view or "auto", "profile": profile}
+        self.overlay = overlay
         self._lock = threading.Lock()
         self._session: LiveSession | None = None
         self._state: LiveState | None = None
@@ -94,7 +95,7 @@ class LiveRunner:
             session = self._session
         if session is None:
             try:
-                session = LiveSession(**self.options)
+                session = LiveSession(**self.options, overlay=self.overlay)
             except Exception as exc:  # e.g. a missing model: show it, keep the video flowing
                 from ..errors import FormcheckError
 

@@ -9,9 +9,6 @@ from ..analysis.signals import EXERCISES
 
 PHASE_VERBS = {"concentric": "Pull", "hold": "Squeeze", "eccentric": "Lower", "pause": "Pause"}
 SHRUG_VERBS = {"concentric": "Lift", "hold": "Hold", "eccentric": "Lower", "pause": "Pause"}
-# Tempo notation order is eccentric-pause-concentric-hold; a rep is performed concentric first.
-_CYCLE = (("concentric", 2), ("hold", 3), ("eccentric", 0), ("pause", 1))
-
 
 @dataclass
 class LiveState:
@@ -20,18 +17,20 @@ class LiveState:
     Attributes:
         time_s: the frame's time on the session clock (s).
         detected: a person was found in this frame.
-        reps: reps counted so far.
+        ready: the camera view is decided and reps are being counted.
+        reps: reps counted so far (never goes down).
+        rep: the rep in progress (0 between reps).
         phase: "" (not started / nobody), "concentric", "hold", "eccentric" or "pause".
         phase_s: seconds spent in the current phase so far.
         exercise: exercise being counted ("auto" until the movement tells row from shrug).
         view: camera view used for the signals (None until known).
-        rep_signal: current rep-signal value (deg of elbow flexion, or torso lengths of elevation).
         position: where the rep signal sits in the set's range, 0 (bottom) .. 1 (top); NaN if unknown.
         guide_phase: the phase the target tempo says you should be in ("" before the first rep).
         guide_left_s: seconds left in that phase of the guide.
         guide_total_s: that phase's full length in the target tempo (s).
         guide_text: e.g. "Lower 1.4 s".
         on_pace: your phase matches the guide's.
+        warnings: posture faults firing on the rep in progress (fault ids from the fault table).
         shrug: the shrug warning is on (shoulders rising toward the ears).
         shrug_rise: current shoulder rise toward the ears since this rep's start (torso lengths).
         shrug_reps: reps on which the warning fired.
@@ -43,11 +42,12 @@ class LiveState:
 
     time_s: float = 0.0
     detected: bool = False
+    ready: bool = False
     reps: int = 0
+    rep: int = 0
     phase: str = ""
     exercise: str = "auto"
     view: str | None = None
-    rep_signal: float = float("nan")
     position: float = float("nan")
     guide_phase: str = ""
     guide_left_s: float = 0.0
@@ -55,6 +55,7 @@ class LiveState:
     guide_text: str = ""
     on_pace: bool = True
     phase_s: float = float("nan")
+    warnings: list[str] = field(default_factory=list)
     shrug: bool = False
     shrug_rise: float = float("nan")
     shrug_reps: list[int] = field(default_factory=list)
