@@ -4,14 +4,46 @@
     >>> result = formcheck.analyze("set.mp4", tempo="3-0-1-1")
     >>> result.rep_count, result.to_dict()["cues"]
 
-Heavy dependencies (mediapipe, PyAV) load only when used.
+The public API (front doors such as the app use only this):
+
+    analyze, analyze_series, write_outputs     an analysis and its output folder
+    LiveSession, LiveRunner, LiveOverlay       live sets (LiveOverlay draws them)
+    Tempo, EXERCISES, VIEWS, MODELS            options
+    FAULTS, CAPABILITIES, view_table           the fault table and what each view measures
+    FormcheckError and its kinds               every error a user can cause
+
+Heavy dependencies (mediapipe, PyAV, OpenCV) load only when used.
 """
 
 from .errors import FormcheckError, ModelError, OptionError, PoseDataError, VideoError
 
 __version__ = "0.1.0"
-__all__ = ["analyze", "analyze_series", "write_outputs", "FormcheckError", "ModelError", "OptionError", "PoseDataError",
-           "VideoError", "__version__"]
+__all__ = ["analyze", "analyze_series", "write_outputs", "LiveSession", "LiveRunner", "LiveOverlay", "Tempo",
+           "EXERCISES", "VIEWS", "MODELS", "FAULTS", "CAPABILITIES", "view_table", "FormcheckError", "ModelError",
+           "OptionError", "PoseDataError", "VideoError", "__version__"]
+
+# name -> (module, attribute), imported on first use
+_LAZY = {
+    "LiveSession": ("formcheck.live", "LiveSession"),
+    "LiveRunner": ("formcheck.live", "LiveRunner"),
+    "LiveOverlay": ("formcheck.render.live_overlay", "LiveOverlay"),
+    "Tempo": ("formcheck.tempo", "Tempo"),
+    "EXERCISES": ("formcheck.analysis.capabilities", "EXERCISES"),
+    "VIEWS": ("formcheck.analysis.capabilities", "VIEWS"),
+    "MODELS": ("formcheck.pose", "MODELS"),
+    "FAULTS": ("formcheck.analysis.faults", "FAULTS"),
+    "CAPABILITIES": ("formcheck.analysis.capabilities", "CAPABILITIES"),
+    "view_table": ("formcheck.analysis.capabilities", "view_table"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'formcheck' has no attribute '{name}'")
 
 
 def analyze(path, **options):

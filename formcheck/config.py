@@ -334,7 +334,7 @@ def load_user_profile(path: str | Path) -> dict:
         raise ProfileError(f"'{p}' is a folder; give the profile's JSON file.")
     try:
         text = p.read_text(encoding="utf-8")
-        data = json.loads(text, parse_constant=lambda c: float(c))
+        data = json.loads(text)  # NaN and Infinity parse here and are refused by validation
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"Profile '{p.name}' could not be read ({exc.__class__.__name__}). "
                            "Give a UTF-8 JSON file.") from None
@@ -395,11 +395,3 @@ def resolve(exercise: str, view: str, user: str | Path | dict | None = None) -> 
         raise OptionError(f"Unknown view '{view}'. Use one of: {', '.join(VIEW_NAMES)}.")
     data = _as_user(user)
     return _resolve_cached(exercise, view, json.dumps(data, sort_keys=True) if data else "")
-
-
-def parse_tempo(text) -> tuple[float, float, float, float] | None:
-    """'3-0-1-1' -> (3.0, 0.0, 1.0, 1.0); see :class:`formcheck.tempo.Tempo`."""
-    from .tempo import Tempo
-
-    t = Tempo.parse(text)
-    return None if t is None else t.as_tuple()

@@ -11,7 +11,8 @@ import pytest
 from formcheck.analysis.cues import rep_ranges
 from formcheck.errors import OptionError
 from formcheck.analysis.filtering import OneEuro, fill_gaps, lowpass
-from formcheck.config import parse_tempo, resolve
+from formcheck.config import resolve
+from formcheck.tempo import Tempo
 from formcheck.analysis.reps import RepParams, phase_labels, segment_reps
 
 
@@ -123,10 +124,10 @@ def test_rep_ranges_and_tempo_parsing():
     assert rep_ranges([5, 6, 7, 8]) == "reps 5\u20138"
     assert rep_ranges([1, 2, 3, 5, 7, 8]) == "reps 1\u20133, 5, 7\u20138"
     assert rep_ranges([4]) == "rep 4"
-    assert parse_tempo("3-0-1-1") == (3.0, 0.0, 1.0, 1.0)
+    assert Tempo.parse("3-0-1-1").as_tuple() == (3.0, 0.0, 1.0, 1.0)
     for bad in ("3-0-1", "a-b-c-d", "3-0-1--1", "3-0-1-99"):
         with pytest.raises(OptionError, match="3-0-1-1"):
-            parse_tempo(bad)
+            Tempo.parse(bad)
 
 
 def test_profile_merges_exercise_then_view():

@@ -13,6 +13,8 @@ synthetic = pytest.importorskip("formcheck.synthetic")
 
 from formcheck.pipeline import analyze  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the pose model over scripted clips
+
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):

@@ -11,6 +11,8 @@ import pytest
 
 from _synth import REPO, synthetic_clip
 
+pytestmark = pytest.mark.slow  # the app analyses clips with the pose model
+
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 APP = str(REPO / "app.py")
 TIMEOUT = 180  # generous: the sample run includes the pose pass and the annotated video on a busy 2-core box

@@ -25,7 +25,7 @@ import pytest
 from _synth import REPO, synthetic_clip, write_y4m
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -26,6 +26,8 @@ from formcheck.render.video import output_size  # noqa: E402
 from formcheck.series import LANDMARK, PoseSeries  # noqa: E402
 from formcheck.video import open_video  # noqa: E402
 
+pytestmark = pytest.mark.slow  # renders annotated video from an analysed clip
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

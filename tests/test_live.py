@@ -30,6 +30,7 @@ def _frames(path):
 # --- end to end on scripted clips ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_live_counts_clean_reps_and_finishes_like_an_upload():
     """Frames go in on a media thread through LiveRunner (as streamlit-webrtc feeds them); the UI thread reads."""
     clip, truth = synthetic_clip("row_side_clean", reps=3)
@@ -63,6 +64,7 @@ def test_live_counts_clean_reps_and_finishes_like_an_upload():
     assert runner.process(img, 100.0) is img  # after the set: frames pass through untouched
 
 
+@pytest.mark.slow
 def test_live_shrug_warning_fires_on_shrugged_reps_only():
     clip, truth = synthetic_clip("row_side_shrug", reps=5)
     shrugged = {r["index"] for r in truth["reps"] if "shrug" in r["faults"]}
@@ -79,6 +81,7 @@ def test_live_shrug_warning_fires_on_shrugged_reps_only():
         session.process(img, 99.0)  # a finished session refuses more frames
 
 
+@pytest.mark.slow
 def test_live_cli_plays_a_file_and_prints_the_report():
     clip, truth = synthetic_clip("row_side_clean", reps=2)  # played in real time: the shorter clip
     proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--video", str(clip), "--no-window"],

@@ -214,6 +214,7 @@ def test_fractional_fps_gives_frame_times_i_over_fps():
         np.testing.assert_allclose(tr["frames"]["times_s"], np.arange(tr["frame_count"]) / fps, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_render_clip_writes_a_playable_mp4_and_truth(tmp_path):
     from formcheck.video import open_video, probe
 
@@ -262,7 +263,7 @@ def test_the_figure_is_drawn_at_the_truth_joints_and_seeds_are_reproducible():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(preset="no_such_preset"), "unknown preset"),
-    (dict(preset="row_side_clean", tempo="3-0-1"), "4 numbers"),
+    (dict(preset="row_side_clean", tempo="3-0-1"), "four numbers"),
     (dict(preset="row_side_clean", tempo="a-b-c-d"), "four numbers"),
     (dict(preset="row_side_clean", fps=2), "fps"),
     (dict(preset="row_side_clean", size="641x480"), "even"),
@@ -354,6 +355,7 @@ def detection_results(pose_estimator_factory):
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.slow
 def test_blazepose_detects_the_lifter_and_lands_on_the_drawn_joints(name, detection_results):
     r = detection_results(name)
     assert r["detection_rate"] >= 0.98, f"{name}: detected in {r['detection_rate']:.1%} of frames"

@@ -1,4 +1,5 @@
-"""What each camera view can measure: one table, read by the assessment, the report, the overlay and the app.
+"""What each camera view can measure (and the exercise and view names): one table, read by the assessment, the
+report, the overlay and the app. Light on purpose (no numpy): the command line reads it to build its options.
 
 A measurement group is measurable from a view or it is not; when it is not,
 the result says so, with how to film instead, and never reports a number.
@@ -9,6 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 VIEWS = ("side", "front", "rear", "oblique")
+#: Exercise keys and their plain names.
+EXERCISES = {
+    "bent_over_row": "bent-over row",
+    "one_arm_row": "one-arm dumbbell row",
+    "seated_cable_row": "seated cable row",
+    "chest_supported_row": "chest-supported row",
+    "face_pull": "face pull",
+    "shrug": "shrug",
+    "lat_pulldown": "lat pulldown",
+    "unknown_row": "unknown row/pull",
+}
 
 HOW_TO_FILM = {
     "side": "film from the side at hip height, whole body in frame",

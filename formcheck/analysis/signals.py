@@ -20,19 +20,9 @@ from typing import Callable
 import numpy as np
 
 from ..series import LANDMARK as L
+from .capabilities import EXERCISES, VIEWS  # noqa: F401  (re-exported: names live with the capabilities)
 from .filtering import CleanPose
 
-VIEWS = ("side", "front", "rear", "oblique")
-EXERCISES = {
-    "bent_over_row": "bent-over row",
-    "one_arm_row": "one-arm dumbbell row",
-    "seated_cable_row": "seated cable row",
-    "chest_supported_row": "chest-supported row",
-    "face_pull": "face pull",
-    "shrug": "shrug",
-    "lat_pulldown": "lat pulldown",
-    "unknown_row": "unknown row/pull",
-}
 ALL = VIEWS
 
 

@@ -10,7 +10,7 @@ from .options import check_writable_dir, model_arg, seconds
 
 
 def add_parser(sub) -> None:
-    from ..analysis.signals import EXERCISES, VIEWS
+    from ..analysis.capabilities import EXERCISES, VIEWS
 
     p = sub.add_parser("analyze", help="analyse a row or shrug set: reps, tempo, faults and cues",
                        description="Analyse a set from a video (or a poses .npz from 'formcheck pose').")

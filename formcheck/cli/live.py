@@ -22,7 +22,7 @@ WINDOW = "formcheck live (q to finish)"
 
 def add_parser(subparsers) -> None:
     """Register the ``live`` sub-command on an argparse sub-parsers object."""
-    from ..analysis.signals import EXERCISES
+    from ..analysis.capabilities import EXERCISES
 
     p = subparsers.add_parser(
         "live", help="live rep counter, tempo guide and shrug warning from a webcam",

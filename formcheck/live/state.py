@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from ..analysis.signals import EXERCISES
+from ..analysis.capabilities import EXERCISES
 
 PHASE_VERBS = {"concentric": "Pull", "hold": "Squeeze", "eccentric": "Lower", "pause": "Pause"}
 SHRUG_VERBS = {"concentric": "Lift", "hold": "Hold", "eccentric": "Lower", "pause": "Pause"}

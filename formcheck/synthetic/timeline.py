@@ -13,12 +13,13 @@ and ends with a still tail ("rest").
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, asdict, replace
 
 import numpy as np
 
+from ..analysis.faults import FAULTS
 from ..errors import OptionError
+from ..tempo import Tempo
 
 TIME_EPS = 1e-9  # s; boundary tolerance for floating-point rep times
 
@@ -36,40 +37,27 @@ FAULT_THRESHOLDS = {
     "partial_range": 0.7,      # range < 0.7
     "neck": 0.08,              # head jut >= 0.08 x torso length
 }
-FAULT_NAMES = ("shrug", "short_hold", "rushed_eccentric", "swing", "rotation", "asymmetry",
-               "partial_range", "neck")
+#: The faults a script can put into a rep: ids of the fault table (formcheck.analysis.faults).
+FAULT_NAMES = tuple(f for f in FAULTS if f in ("shrug", "short_hold", "rushed_eccentric", "swing", "rotation",
+                                               "asymmetry", "partial_range", "neck"))
 
 
 def parse_tempo(value) -> tuple[float, float, float, float]:
-    """Parse a tempo: "3-0-1-1", "3,0,1,1", "3 0 1 1" or a 4-sequence, as (ecc, pause, conc, hold) seconds.
+    """A tempo for scripting (see :class:`formcheck.tempo.Tempo`), as (ecc, pause, conc, hold) seconds.
 
     Raises:
-        OptionError: not four numbers, negative values, or a zero-length eccentric/concentric.
+        OptionError: not a tempo, or one a drawn lifter cannot perform (an eccentric or concentric under
+            0.2 s, a rep over 20 s).
     """
-    if isinstance(value, str):
-        parts = [p for p in re.split(r"[-,/:\s]+", value.strip()) if p]
-    else:
-        try:
-            parts = list(value)
-        except TypeError:
-            parts = [value]
-    try:
-        nums = tuple(float(p) for p in parts)
-    except (TypeError, ValueError):
-        raise OptionError(
-            f"tempo must be four numbers eccentric-pause-concentric-hold in seconds, like 3-0-1-1; got {value!r}."
-        ) from None
-    if len(nums) != 4:
-        raise OptionError(
-            f"tempo needs 4 numbers (eccentric-pause-concentric-hold, e.g. 3-0-1-1), got {len(nums)} in {value!r}."
-        )
-    if any(not math.isfinite(n) or n < 0 for n in nums):
-        raise OptionError(f"tempo values must be 0 or more seconds, got {value!r}.")
+    tempo = Tempo.parse(value)
+    if tempo is None:
+        raise OptionError("a scripted set needs a tempo, like 3-0-1-1.")
+    nums = tempo.as_tuple()
     if nums[0] < 0.2 or nums[2] < 0.2:
         raise OptionError(f"the eccentric and concentric must each last at least 0.2 s, got {value!r}.")
     if sum(nums) > 20:
         raise OptionError(f"one rep of tempo {value!r} lasts {sum(nums):g} s; keep it under 20 s.")
-    return nums  # type: ignore[return-value]
+    return nums
 
 
 @dataclass
