@@ -182,8 +182,9 @@ class LiveRunner:
 
     @property
     def started(self) -> bool:
+        """The set has begun: a camera frame was analysed (a warmed-up model alone is not a set)."""
         with self._lock:
-            return self._session is not None
+            return self.frames > 0
 
     @property
     def finished(self) -> bool:
