@@ -86,10 +86,10 @@ class AnalysisResult:
         if not reps:
             verdict = "No reps found."
         elif not counts:
-            verdict = f"{len(reps)} clean reps."
+            verdict = f"{len(reps)} clean rep{'' if len(reps) == 1 else 's'}."
         else:
             worst = max(counts, key=counts.get)
-            verdict = (f"{len(reps)} reps; most common problem: {FAULTS[worst].label} "
+            verdict = (f"{len(reps)} rep{'' if len(reps) == 1 else 's'}; most common problem: {FAULTS[worst].label} "
                        f"({counts[worst]} of {len(reps)}).")
         return {"rep_count": len(reps), "tempo_average": tempo_avg,
                 "tempo_average_str": "-".join("?" if v is None else f"{v:.1f}" for v in tempo_avg),

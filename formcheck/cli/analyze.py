@@ -36,21 +36,29 @@ def _fmt(v, nd=1, unit=""):
 
 def print_report(result, stream=None) -> None:
     """The human-readable summary: header, per-rep table, cues, what could not be measured."""
+    from ..analysis.capabilities import CAPABILITIES
+    from ..analysis.faults import FAULTS
+
     stream = stream or sys.stdout
     d = result.to_dict()
     s = d["summary"]
     w = stream.write
     w(f"{d['exercise_name']} seen from the {d['view']} ({d['exercise_source']}; view {d['view_source']})\n")
-    w(f"{d['rep_count']} reps   tempo avg {s['tempo_average_str']} (target {s['tempo_target_str']}, "
-      f"eccentric-pause-concentric-hold, s)   {s['clean_reps']} clean\n\n")
+    n = d["rep_count"]
+    target = s.get("tempo_target_str")
+    w(f"{n} rep{'' if n == 1 else 's'}   tempo avg {s['tempo_average_str']} "
+      f"({'target ' + target if target else 'no target set'}, eccentric-pause-concentric-hold, s)   "
+      f"{s['clean_reps']} clean\n\n")
     if d["reps"]:
         w(f"{'rep':>3}  {'start':>6}  {'tempo':>15}  faults\n")
         for r in d["reps"]:
-            w(f"{r['index']:>3}  {r['start_s']:>5.1f}s  {r['tempo']:>15}  {', '.join(r['faults']) or 'ok'}\n")
+            faults = ", ".join(FAULTS[f].short if f in FAULTS else f for f in r["faults"]) or "clean"
+            w(f"{r['index']:>3}  {r['start_s']:>5.1f}s  {r['tempo']:>15}  {faults}\n")
         w("\n")
     for c in d["cues"]:
         w(f"* {c['text']}\n")
-    missing = [f"{k}: {v['why']}" for k, v in d["measurable"].items() if not v["measurable"]]
+    missing = [f"{CAPABILITIES[k].words if k in CAPABILITIES else k}: {v['why']}"
+               for k, v in d["measurable"].items() if not v["measurable"]]
     if missing:
         w("\nNot measured from this view:\n" + "".join(f"  - {m}\n" for m in missing))
     for msg in d["warnings"]:
