@@ -43,6 +43,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--no-window", action="store_true",
                    help="no video window and no sound; print each cue as it would be spoken, with its time")
     p.add_argument("--mute", action="store_true", help="no sound (the cues are still shown)")
+    p.add_argument("--every-frame", action="store_true",
+                   help="with --video: analyse every frame as fast as the machine allows instead of in real time "
+                        "(times stay the video's: a check of what a clip would say)")
     p.add_argument("--out", default=None, help="folder for results.json, reps.csv and the report at the end")
     p.set_defaults(func=run)
 
@@ -58,6 +61,9 @@ def _frames(args, stop: threading.Event):
             for fr in src:
                 if stop.is_set():
                     return
+                if args.every_frame:
+                    yield fr
+                    continue
                 now = time.monotonic()
                 t_start = now - fr.time_s if t_start is None else t_start
                 delay = t_start + fr.time_s - now
@@ -108,6 +114,8 @@ def run(args) -> int:
         if speaker is None:
             print(f"Sound is off: {Speaker.why_not}. The cues are still shown.", file=sys.stderr)
             mixer = None
+    if args.every_frame and not args.video:
+        raise OptionError("--every-frame works with --video FILE (a camera cannot wait for the analysis).")
     box = LatestFrame()
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -115,6 +123,9 @@ def run(args) -> int:
     def grab():
         try:
             for fr in _frames(args, stop):
+                if args.every_frame:
+                    while box.qsize() and not stop.is_set():  # hand over every frame: wait for the last one
+                        time.sleep(0.002)
                 box.put(fr)
         except BaseException as exc:  # hand it to the main thread
             errors.append(exc)
