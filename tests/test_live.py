@@ -134,6 +134,33 @@ def test_live_cli_cues_follow_the_scripted_phases():
     assert not [c for c in cues if c[1] == "warning"], "no shrug warning on clean pulls"
 
 
+@pytest.mark.slow
+def test_framing_check_before_the_set_then_ready():
+    """Feet out of the picture: the framing message is shown and said until the whole body is in view, then
+    "ready", before the set's first cue."""
+    clip, truth = synthetic_clip("row_side_clean", reps=2)
+    frames = _frames(clip)
+    session = LiveSession("lite")
+    first, h = frames[0][0], frames[0][0].shape[0]
+    cut = first.copy()
+    cut[int(h * 0.72):] = 0  # the lifter standing at the start, the bottom of the picture cut off
+    cues, states = [], []
+    for i in range(30):  # 2 s
+        _, st = session.process(cut, i / 15)
+        cues += st.cues
+        states.append(st)
+    for img, t in frames:
+        _, st = session.process(img, 2.0 + t)
+        cues += st.cues
+    session.close()
+    words = [c.words for c in cues]
+    assert words[0] == "step back, your feet are not visible", words
+    assert any(s.message == "Step back: your feet are not visible" and not s.framed for s in states)
+    ready = words.index("ready")
+    assert cues[ready].time_s >= 2.0 and ready < words.index("pull"), words  # said only once framed
+    assert words.count("ready") == 1 and [w for w in words if w.startswith("rep ")] == ["rep 1", "rep 2"]
+
+
 def test_live_cli_bad_camera_is_one_clear_line():
     proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--camera", "7", "--no-window"],
                           capture_output=True, text=True, cwd=REPO, timeout=60)

@@ -248,3 +248,13 @@ def test_mute_silences_and_records_nothing():
     m.muted = False
     m.play(CueEvent.make(0, "phase", "down"))
     assert m.read(200).any() and words(m.played_events()) == ["down"]
+
+
+def test_no_sound_library_means_no_speaker_and_says_why(monkeypatch):
+    import sys
+
+    from formcheck.live.sound import Speaker
+
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if not installed
+    assert Speaker.open(CueMixer(ToneSounds(rate=1000))) is None
+    assert "formcheck[sound]" in Speaker.why_not
