@@ -156,12 +156,69 @@ def run(frames, truth: dict, *, fps: float, encode: bool, warm_s: float) -> dict
             "cpu_ms": cpu_ms, "thread_ms": thread_ms}
 
 
+HOOK = """(() => { const P = window.RTCPeerConnection; if (!P) return; window.__pcs = [];
+  window.RTCPeerConnection = function (...a) { const pc = new P(...a); window.__pcs.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = P.prototype; })();"""
+STATS = """async () => { const out = {};
+  for (const pc of (window.__pcs || [])) { const r = await pc.getStats();
+    r.forEach(s => { if (s.type === 'inbound-rtp') out[s.kind] = {
+        jb_ms: 1000 * s.jitterBufferDelay / Math.max(1, s.jitterBufferEmittedCount),
+        target_ms: 1000 * (s.jitterBufferTargetDelay || 0) / Math.max(1, s.jitterBufferEmittedCount),
+        fps: s.framesPerSecond || null, frames: s.framesDecoded || null}; }); }
+  return out; }"""
+
+
+def browser(seconds: float) -> dict:
+    """The app in Chromium with a fake camera (the 3-rep test clip, looped): the browser's own playout delays for
+    the stream's video and its cue audio (WebRTC getStats, jitter buffer per frame/sample), and the cues played."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import tempfile
+
+    from _browser import ARGS, CHROMIUM, start_app, stop_app
+    from _synth import synthetic_clip, write_y4m
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="live-app-bench-"))
+    clip, _ = synthetic_clip("row_side_clean", reps=3)
+    y4m = write_y4m(clip, tmp / "camera.y4m")
+    url, proc, _ = start_app(tmp, {"FORMCHECK_APP_DIR": str(tmp / "work")})
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + [
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={y4m}", "--autoplay-policy=no-user-gesture-required"])
+            ctx = b.new_context(viewport={"width": 1280, "height": 900})
+            ctx.add_init_script(HOOK)
+            page = ctx.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.get_by_text("No video handy?").wait_for()
+            page.get_by_role("tab", name="Live").click()
+            start = page.frame_locator("iframe[title*='webrtc']").first.get_by_role("button", name="START")
+            start.wait_for()
+            start.click()
+            page.wait_for_timeout(int(seconds * 1000))
+            stats = {}
+            for fr in page.frames:
+                got = fr.evaluate(STATS)
+                if got:
+                    stats = got
+            played = page.locator("#fc-cue-log").get_attribute("data-played") or ""
+            b.close()
+    finally:
+        stop_app(proc)
+    return {"stats": stats, "played": [w for w in played.split("|") if w]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=14.0, help="length of the test clip (default 14)")
     ap.add_argument("--fps", type=float, default=30.0, help="camera rate (default 30)")
     ap.add_argument("--encode", action="store_true", help="also VP8-encode the output on a thread, as aiortc does")
     ap.add_argument("--warm-s", type=float, default=2.0, help="time between the live tab opening and START")
+    ap.add_argument("--browser", type=float, default=0.0, metavar="S",
+                    help="also run the app in Chromium with a fake camera for S seconds and read the browser's "
+                         "playout delays for the video and the cue audio")
     args = ap.parse_args()
     path = clip_640x480(args.seconds)
     truth = json.loads(path.with_suffix(".json").read_text())
@@ -185,6 +242,15 @@ def main() -> None:
           f"p50 {r['cue_p50']:.0f} ms   p95 {r['cue_p95']:.0f} ms   max {r['cue_max']:.0f} ms (waiting behind the cue "
           f"before included); with nothing playing ({r['idle_n']} cues): p50 {r['idle_p50']:.0f} ms   "
           f"max {r['idle_max']:.0f} ms")
+    if args.browser > 0:
+        br = browser(args.browser)
+        v, a = br["stats"].get("video", {}), br["stats"].get("audio", {})
+        print(f"\nIn Chromium (the app, a fake camera, {args.browser:.0f} s): the stream arrives at "
+              f"{v.get('fps') or float('nan'):.0f} fps; playout delay (jitter buffer) video "
+              f"{v.get('jb_ms', float('nan')):.0f} ms, cue audio {a.get('jb_ms', float('nan')):.0f} ms "
+              f"(Chrome holds the audio to play it with the video frames it belongs to: one stream, lip-synced); "
+              f"{len(br['played'])} cues played, first: {' · '.join(br['played'][:8])}")
+        load1 = os.getloadavg()
     print(f"\nload average after {load1[0]:.1f} / {load1[1]:.1f}: "
           f"{'quiet enough to trust' if max(load0[0], load1[0]) < 1.5 else 'the machine was busy: treat as a floor'}")
 
