@@ -6,7 +6,12 @@ the raw poses, and runs the offline analysis causally through
 :class:`formcheck.analysis.online.OnlineAnalysis`: the same rep signal per
 exercise and view, the same segmentation, the same fault rules from the same
 table and the same profile. What it adds is the lifter's view of it: the tempo
-guide, plain messages, and a smoothed skeleton to draw.
+guide, the framing check before the set (:mod:`formcheck.live.framing`), plain
+messages, the cue events to speak (:mod:`formcheck.live.cues`, in
+``LiveState.cues`` and :attr:`LiveSession.cue_log`), and a smoothed skeleton to draw.
+The pose model runs on every frame; the analysis re-reads the recent past at most
+every ``live.analysis_every_s`` (frames in between reuse its reading), which keeps
+the per-frame cost near the pose model's own.
 
 Drawing is not done here: a front door passes ``overlay`` (e.g.
 :class:`formcheck.render.live_overlay.LiveOverlay`), a callable
