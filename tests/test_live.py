@@ -212,3 +212,30 @@ def test_live_cli_without_a_screen_says_to_use_no_window():
     proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--camera", "0"],
                           capture_output=True, text=True, cwd=REPO, timeout=60, env=env)
     assert proc.returncode == 2 and "--no-window" in proc.stderr and "Traceback" not in proc.stderr
+
+
+GC_SCRIPT = """
+import gc, sys, time, weakref
+import formcheck.pose, mediapipe.tasks.python.vision  # (the first import keeps its frames; import it first)
+from formcheck.live import LiveRunner
+box = {}
+runner = LiveRunner("lite", on_cue=lambda e: box.get("x"), warm=True)
+box["runner"] = runner  # a cycle, as a browser session's state can be
+for _ in range(300):
+    if runner._session is not None and runner._session._warm:
+        break
+    time.sleep(0.1)
+est = weakref.ref(runner._session._est)
+del runner, box
+gc.collect()
+print("closed" if est() is None or est()._landmarker is None else "open")
+"""
+
+
+@pytest.mark.slow
+def test_a_live_session_dropped_mid_set_closes_its_model_without_hanging():
+    """A browser tab closed mid-set leaves its runner to the garbage collector. MediaPipe's close() from a
+    finalizer in that garbage used to wait forever (its worker thread had already gone): the process hung."""
+    proc = subprocess.run([sys.executable, "-c", GC_SCRIPT], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "closed"

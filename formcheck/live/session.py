@@ -29,6 +29,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Callable
 
@@ -82,6 +83,11 @@ class LiveSession:
 
             estimator = PoseEstimator(model)
         self._est = estimator
+        # The model is closed by close()/finish(), or, for a session dropped without either (a browser tab
+        # closed mid-set), by this finalizer. It holds the estimator itself, so the estimator is never part of
+        # the garbage the cyclic collector clears: MediaPipe's close() waits on a worker thread that exits as
+        # soon as its executor is cleared, and closing from __del__ in such garbage hangs the thread forever.
+        self._release = weakref.finalize(self, _close_estimator, estimator)
         self._closed = False
         self._warm = False
         max_frames = int(max_minutes * 60 * 60)
@@ -321,10 +327,7 @@ class LiveSession:
     def _close(self) -> None:
         if not self._closed:
             self._closed = True
-            try:
-                self._est.close()
-            except Exception:  # closing must never hide the result
-                log.debug("closing the estimator failed", exc_info=True)
+            self._release()
 
     def close(self) -> None:
         with self._lock:
@@ -339,3 +342,10 @@ class LiveSession:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _close_estimator(est) -> None:
+    try:
+        est.close()
+    except Exception:  # closing must never hide the result
+        log.debug("closing the estimator failed", exc_info=True)
