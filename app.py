@@ -457,9 +457,9 @@ def live_tab(opts: dict) -> None:
     from formcheck.render.live_overlay import LiveOverlay
 
     ss = st.session_state
-    st.markdown("Stand where the camera sees your **whole body**, side-on for rows, facing it for shrugs, and "
-                "turn the sound up: formcheck talks you through the set (pull, squeeze, down, 2, 3). Press "
-                "**START**, wait for \"ready\", do your set, then press **Finish set** (or STOP) for the full report.")
+    st.markdown("**Whole body** in view, side-on for rows, facing the camera for shrugs, sound on: formcheck "
+                "talks you through the set (pull, squeeze, down, 2, 3). Press **START**, wait for \"ready\", do "
+                "your set, then **Finish set** for the full report.")
     options = {"model": "lite", "exercise": opts["exercise"], "tempo": opts["tempo"], "view": opts["view"],
                "profile": None}
     # The WebRTC threads read the runner and the cue mixer from this per-session box, so a new set can swap them.
