@@ -222,10 +222,11 @@ def show_results(out: dict, key: str) -> None:
     faults = sum(s["fault_counts"].values())
     c1, c2, c3, c4 = st.columns([1, 1.6, 1, 1])
     c1.metric("Reps", n, border=True)
-    c2.metric("Average tempo", s["tempo_average_str"] if n else "–", delta=f"target {s['tempo_target_str']}",
+    c2.metric("Average tempo", s["tempo_average_str"] if n else "–",
+              delta=f"target {s['tempo_target_str']}" if s["tempo_target_str"] else "no target set",
               delta_color="off", delta_arrow="off", border=True,
               help="Seconds: eccentric (lowering) - pause - concentric (pulling) - hold (squeeze).")
-    c3.metric("Clean reps", f"{s['clean_reps']} of {n}" if n else "–", border=True)
+    c3.metric("Clean reps", f"{s['clean_reps']} of {s['judged_reps']}" if n else "–", border=True)
     c4.metric("Faults found", faults, border=True,
               help=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["fault_counts"].items()) or "none")
 
@@ -271,7 +272,9 @@ def show_results(out: dict, key: str) -> None:
         st.markdown("#### Rep by rep")
         rows = [{"Rep": r["index"], "Start (s)": r["start_s"], "Tempo": r["tempo"], "Lower (s)": r["eccentric_s"],
                  "Pause (s)": r["pause_s"], "Pull (s)": r["concentric_s"], "Hold (s)": r["hold_s"],
-                 "Faults": ", ".join(f["label"] for f in r["fault_details"]) or "✓ clean"} for r in d["reps"]]
+                 "Faults": (f"not judged: {r['partial']}" if r["partial"] else
+                            ", ".join(f["label"] + (" (check)" if f["status"] == "check" else "") for f in r["findings"])
+                            or "✓ clean")} for r in d["reps"]]
         secs = st.column_config.NumberColumn(format="%.1f")
         st.dataframe(rows, hide_index=True, width="stretch",
                      column_config={c: secs for c in ("Start (s)", "Lower (s)", "Pause (s)", "Pull (s)", "Hold (s)")})

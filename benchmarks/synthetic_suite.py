@@ -13,6 +13,7 @@ Clips are cached in --cache (default: .cache/synthetic_suite) keyed by their spe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
@@ -67,7 +68,10 @@ QUICK = ("row_side_shrug_30", "row_front_shrug_30", "row_side_fast_ecc_30", "shr
 
 
 def clip_path(cache: Path, name: str, preset: str, overrides: dict) -> Path:
-    key = hashlib.sha1(json.dumps([preset, overrides], sort_keys=True).encode()).hexdigest()[:10]
+    """Cached clips are keyed by the whole spec, so changing a preset's script renders the clip again."""
+    spec = make_spec(preset, **overrides)
+    text = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=str)
+    key = hashlib.sha1(text.encode()).hexdigest()[:10]
     return cache / f"{name}-{key}.mp4"
 
 

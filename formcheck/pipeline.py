@@ -107,7 +107,15 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
                           view_source=a.view_source, target_tempo=a.target, assessed=assessed, cues=a.cues,
                           measurable=a.measurable, warnings=warn, series=series, signals=a.signals, phase=phase,
                           rep_of_frame=rep_no, rep_signal_name=a.rep_signal_name, profile=a.profile,
-                          options=dict(options or {}))
+                          exercise_candidates=_candidates(a), options=dict(options or {}))
+
+
+def _candidates(a) -> list[dict]:
+    """The exercise candidates for the result (more than one: the analysis is unsure and asks)."""
+    est = a.exercise_estimate
+    if est is None:
+        return []
+    return [{"exercise": k, "name": EXERCISES.get(k, k), "confidence": c} for k, c in est.candidates]
 
 
 def analyze(path: str | Path, *, exercise: str | None = None, view: str | None = None,

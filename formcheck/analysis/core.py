@@ -97,18 +97,28 @@ def analyse(series: PoseSeries, *, exercise: str | None = None, view: str | None
             pose = clean_pose(series, **view_filter.model_dump())
         signals = compute_signals(pose, the_view, facing)
         ex_est = None
+        others: tuple[str, ...] = ()
         if exercise in (None, "auto"):
             ex_est = detect_exercise(pose, signals, base.detect.exercise)
             the_ex, ex_source = ex_est.exercise, f"auto: {ex_est.reason}"
+            others = tuple(k for k, _ in ex_est.candidates if k != the_ex)
         else:
             the_ex, ex_source = exercise, "given"
         prof = config.resolve(the_ex, the_view, user)
+        if others:
+            # Unsure which exercise this is: judge nothing that any candidate would not (never coach a
+            # shrug as a row): faults a candidate implies are left out, and what a candidate cannot judge.
+            not_judged = dict(prof.not_judged)
+            for ex in others:
+                for group, why in config.resolve(ex, the_view, user).not_judged.items():
+                    not_judged.setdefault(group, f"not judged until the exercise is known: {why.split(': ', 1)[-1]}")
+            prof = prof.model_copy(update={"not_judged": not_judged})
         if target is None and prof.target_tempo is not None:
             target = tuple(float(x) for x in prof.target_tempo)
         reps, sig_name = find_reps(signals, pose.fps, prof)
         if sig_name != prof.reps.rep_signal:
             prof = prof.model_copy(update={"reps": prof.reps.model_copy(update={"rep_signal": sig_name})})
-        assessed = assess_reps(signals, reps, prof, series.visibility, target, the_ex)
+        assessed = assess_reps(signals, reps, prof, series.visibility, target, the_ex, also=others)
         cues = set_cues(assessed, prof, target, the_ex)
         measurable = measurability(assessed, the_view, prof, the_ex)
     return Analysis(pose, signals, the_view, view_source, the_ex, ex_source, prof, target, sig_name, reps,

@@ -30,23 +30,37 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
-def _fmt(v, nd=1, unit=""):
-    return "-" if v is None else f"{v:.{nd}f}{unit}"
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def print_report(result, stream=None) -> None:
-    """The human-readable summary: header, per-rep table, cues, what could not be measured."""
+    """The human-readable summary: the verdict, a per-rep table, cues, what could not be measured."""
     stream = stream or sys.stdout
     d = result.to_dict()
-    s = d["summary"]
+    s, tempo = d["summary"], d["summary"]["tempo"]
     w = stream.write
     w(f"{d['exercise_name']} seen from the {d['view']} ({d['exercise_source']}; view {d['view_source']})\n")
-    w(f"{d['rep_count']} reps   tempo avg {s['tempo_average_str']} (target {s['tempo_target_str']}, "
-      f"eccentric-pause-concentric-hold, s)   {s['clean_reps']} clean\n\n")
+    if d.get("exercise_unsure"):
+        names = " or ".join(c["name"] for c in d["exercise_candidates"][:2])
+        w(f"Not sure which exercise this is ({names}): faults that depend on it are left out. "
+          "Say which with --exercise.\n")
+    if d.get("set_window") and d["set_window"].get("text"):
+        w(f"{d['set_window']['text']}\n")
+    w(f"\n{s['verdict']}\n\n")
+    target = f"target {tempo['target_str']}" if tempo["target_str"] else "no target set"
+    steady = {True: ", steady", False: ", uneven", None: ""}[tempo["steady"]]
+    w(f"{plural(d['rep_count'], 'rep')}   tempo avg {tempo['average_str']} ({target}{steady}; "
+      f"eccentric-pause-concentric-hold, s)   {s['clean_reps']} of {s['judged_reps']} clean\n\n")
     if d["reps"]:
         w(f"{'rep':>3}  {'start':>6}  {'tempo':>15}  faults\n")
         for r in d["reps"]:
-            w(f"{r['index']:>3}  {r['start_s']:>5.1f}s  {r['tempo']:>15}  {', '.join(r['faults']) or 'ok'}\n")
+            faults = ", ".join(r["faults"]) or "ok"
+            if r["checks"]:
+                faults += f" (check: {', '.join(r['checks'])})"
+            if r["partial"]:
+                faults = f"not judged: {r['partial']}"
+            w(f"{r['index']:>3}  {r['start_s']:>5.1f}s  {r['tempo']:>15}  {faults}\n")
         w("\n")
     for c in d["cues"]:
         w(f"* {c['text']}\n")

@@ -228,9 +228,11 @@ def tempo_chart(result: AnalysisResult, *, width: int | str = 800) -> alt.LayerC
     """
     rows = []
     order = {p: i for i, p in enumerate(PHASES)}
-    target = dict(zip(PHASES, result.target_tempo))
-    for p in PHASES:
-        rows.append({"rep": "target", "phase": p, "seconds": float(target[p]), "order": order[p], "row": 0})
+    has_target = result.target_tempo is not None
+    if has_target:  # without a target the chart shows the reps alone (tempo is reported, not judged)
+        target = dict(zip(PHASES, result.target_tempo))
+        for p in PHASES:
+            rows.append({"rep": "target", "phase": p, "seconds": float(target[p]), "order": order[p], "row": 0})
     for ra in result.assessed:
         ecc, pause, conc, hold = ra.rep.tempo()
         for p, v in zip(PHASES, (ecc, pause, conc, hold)):
@@ -238,7 +240,7 @@ def tempo_chart(result: AnalysisResult, *, width: int | str = 800) -> alt.LayerC
                 rows.append({"rep": f"rep {ra.rep.index}", "phase": p, "seconds": round(float(v), 2),
                              "order": order[p], "row": ra.rep.index})
     df = pd.DataFrame(rows)
-    y_order = ["target"] + [f"rep {ra.rep.index}" for ra in result.assessed]
+    y_order = (["target"] if has_target else []) + [f"rep {ra.rep.index}" for ra in result.assessed]
     bar_h = 18
     height = max(60, (bar_h + 8) * len(y_order))
     bars = alt.Chart(df).mark_bar(height=bar_h, stroke="white", strokeWidth=1).encode(
@@ -249,13 +251,15 @@ def tempo_chart(result: AnalysisResult, *, width: int | str = 800) -> alt.LayerC
         order=alt.Order("order:Q"),
         opacity=alt.condition(alt.datum.rep == "target", alt.value(0.45), alt.value(0.95)),
         tooltip=[alt.Tooltip("rep:N"), alt.Tooltip("phase:N"), alt.Tooltip("seconds:Q", format=".1f")])
-    total = float(sum(result.target_tempo))
     layers = [bars]
-    if total > 0:
-        layers.append(alt.Chart(pd.DataFrame({"x": [total]})).mark_rule(
-            color="#0f172a", strokeDash=[5, 4], strokeWidth=1.2).encode(x="x:Q"))
+    labels = []
+    if has_target:
+        total = float(sum(result.target_tempo))
+        if total > 0:
+            layers.append(alt.Chart(pd.DataFrame({"x": [total]})).mark_rule(
+                color="#0f172a", strokeDash=[5, 4], strokeWidth=1.2).encode(x="x:Q"))
+        labels.append({"rep": "target", "text": "-".join(f"{v:g}" for v in result.target_tempo), "x": total})
     # Tempo text at the end of each bar.
-    labels = [{"rep": "target", "text": "-".join(f"{v:g}" for v in result.target_tempo), "x": total}]
     for ra in result.assessed:
         tempo = ra.rep.tempo()
         labels.append({"rep": f"rep {ra.rep.index}", "text": ra.rep.tempo_str(),
@@ -264,7 +268,8 @@ def tempo_chart(result: AnalysisResult, *, width: int | str = 800) -> alt.LayerC
         y=alt.Y("rep:N", sort=y_order), x="x:Q", text="text:N"))
     chart = alt.layer(*layers).properties(
         width=width, height=height,
-        title=alt.TitleParams(f"Tempo per rep against the target {'-'.join(f'{v:g}' for v in result.target_tempo)}",
+        title=alt.TitleParams("Tempo per rep against the target " + "-".join(f"{v:g}" for v in result.target_tempo)
+                              if has_target else "Tempo per rep (no target set)",
                               anchor="start", fontSize=12, fontWeight=600, color="#0f172a"))
     return _style(chart)
 

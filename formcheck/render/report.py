@@ -152,9 +152,10 @@ def _summary(result: AnalysisResult, d: dict) -> str:
     n = d["rep_count"]
     avg = s["tempo_average"]
     names = ("eccentric", "pause", "concentric", "hold")
+    targets = result.target_tempo or (None,) * 4
     cells = "".join(
         f'<div><i style="color:{hex_color(PHASE_COLORS[p])}">&#9632;</i> {p}<b>{_fmt_s(a)} s</b>'
-        f'target {t:g} s</div>' for p, a, t in zip(names, avg, result.target_tempo))
+        f'{"no target" if t is None else f"target {t:g} s"}</div>' for p, a, t in zip(names, avg, targets))
     clean = s["clean_reps"]
     faults = sum(s["fault_counts"].values())
     view_src = d["view_source"]
@@ -162,10 +163,11 @@ def _summary(result: AnalysisResult, d: dict) -> str:
 <div class="cards">
   <div class="card"><div class="k">Set</div><div class="v">{n} rep{'s' if n != 1 else ''}</div>
     <div class="s">{_e(d['exercise_name'])}</div></div>
-  <div class="card"><div class="k">Clean reps</div><div class="v">{clean} of {n}</div>
+  <div class="card"><div class="k">Clean reps</div><div class="v">{clean} of {s["judged_reps"]}</div>
     <div class="s">{faults} fault{'s' if faults != 1 else ''} found</div></div>
   <div class="card"><div class="k">Average tempo</div><div class="v">{_e(s['tempo_average_str'])}</div>
-    <div class="s">target {_e(s['tempo_target_str'])} (eccentric-pause-concentric-hold, s)</div></div>
+    <div class="s">{_e("target " + s["tempo_target_str"] if s["tempo_target_str"] else "no target set")}
+      (eccentric-pause-concentric-hold, s)</div></div>
   <div class="card"><div class="k">Camera view</div><div class="v" style="text-transform:capitalize">{_e(d['view'])}</div>
     <div class="s">{_e(view_src)}</div></div>
 </div>

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from ..analysis.assess import Finding
 from ..analysis.capabilities import CAPABILITIES
-from ..analysis.faults import FAULTS
+from ..analysis.faults import FAULTS, describe
 from ..tempo import PHASES
 
 PHASE_COLORS: dict[str, tuple[int, int, int]] = {
@@ -52,15 +52,5 @@ def fault_title(name: str) -> str:
 
 
 def format_finding(f: Finding) -> str:
-    """The measured value against the threshold in plain words, e.g. '12% of torso length (limit 6%)'."""
-    need = "needs at least" if f.name in FAULTS and FAULTS[f.name].bad == "below" else "limit"
-    v, thr = f.value, f.threshold
-    if f.unit == "torso":
-        return f"{v * 100:+.0f}% of torso length ({need} {thr * 100:+.0f}%)"
-    if f.unit == "deg":
-        return f"{v:.0f}\u00b0 ({need} {thr:.0f}\u00b0)"
-    if f.unit == "s":
-        return f"{v:.1f} s ({need} {thr:.1f} s)"
-    if f.unit == "ratio":
-        return f"{v:.0%} of your best reps ({need} {thr:.0%})"
-    return f"{v:.3g} {f.unit} ({need} {thr:.3g})"
+    """The measured value against the threshold in plain words, e.g. '+12% of torso length (limit 6%)'."""
+    return describe(f.name, f.value, f.threshold, f.unit, f.bad)
