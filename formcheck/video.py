@@ -11,6 +11,8 @@ Frames are RGB ``uint8`` arrays of shape (H, W, 3).
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import queue
 import threading
 import time
@@ -208,6 +210,9 @@ class FileSource:
 
     def __init__(self, path: str | Path, *, start_s: float | None = None, end_s: float | None = None,
                  max_side: int | None = None, prefetch: int = 8):
+        for name, value in (("--start", start_s), ("--end", end_s)):
+            if value is not None and not (isinstance(value, numbers.Real) and math.isfinite(value)):
+                raise OptionError(f"{name} must be a number of seconds such as 12.5, got {value!r}.")
         if start_s is not None and start_s < 0:
             raise OptionError(f"--start must be 0 or more seconds, got {start_s}.")
         if end_s is not None and end_s <= 0:
@@ -352,8 +357,15 @@ class CameraSource:
 
         if index < 0:
             raise OptionError(f"--camera must be 0 or more, got {index}.")
-        self._cap = cv2.VideoCapture(index)
-        if not self._cap.isOpened():
+        # OpenCV prints its own "[ERROR] ... Camera index out of range" lines; our message below says it better.
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            self._cap = cv2.VideoCapture(index)
+            opened = self._cap.isOpened()
+        finally:
+            cv2.utils.logging.setLogLevel(level)
+        if not opened:
             raise VideoError(
                 f"Camera {index} could not be opened. Check it is connected and not used by another app, "
                 "or try another number with --camera."

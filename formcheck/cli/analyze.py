@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FormcheckError
-from .options import check_writable_dir, model_arg, seconds
+from .options import check_time_range, check_writable_dir, model_arg, seconds
 
 
 def add_parser(sub) -> None:
@@ -63,6 +63,7 @@ def cmd_analyze(args) -> int:
     from ..pipeline import analyze
     from ..progress import ProgressBar
 
+    check_time_range(args.start, args.end)
     if args.out:
         check_writable_dir(Path(args.out), "the results")
     bar = ProgressBar("pose")

@@ -14,6 +14,7 @@ import threading
 import time
 
 from ..errors import FormcheckError, OptionError
+from .options import camera_index
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def add_parser(subparsers) -> None:
         "live", help="live rep counter, tempo guide and shrug warning from a webcam",
         description="Analyse a set live from a webcam: reps, phase, a tempo guide and a shrug warning on the "
                     "video; the full report is printed when you press q.")
-    p.add_argument("--camera", type=int, default=0, help="camera number (default 0)")
+    p.add_argument("--camera", type=camera_index, default=0, help="camera number (default 0)")
     p.add_argument("--video", default=None, metavar="FILE",
                    help="play a video file in real time instead of a camera (for trying it out)")
     p.add_argument("--model", default="lite", choices=["lite", "full", "heavy"],

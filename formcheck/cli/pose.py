@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ..errors import FormcheckError, OptionError
-from .options import check_writable_dir, model_arg, seconds
+from .options import check_time_range, check_writable_dir, model_arg, seconds
 
 
 def add_parser(sub) -> None:
@@ -25,6 +25,7 @@ def cmd_pose(args) -> int:
     from ..pose import estimate_video
     from ..progress import ProgressBar
 
+    check_time_range(args.start, args.end)
     out = Path(args.output) if args.output else Path(args.video).with_suffix(".poses.npz")
     if out.is_dir():
         raise OptionError(f"'{out}' is a folder; give a file name for the poses, e.g. {out / 'poses.npz'}.")
