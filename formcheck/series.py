@@ -153,18 +153,24 @@ class PoseSeries:
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write to a compressed .npz (schema-versioned). Returns the path written."""
+        """Write to a compressed .npz (schema-versioned), atomically (:mod:`formcheck.atomic`). Returns the path."""
+        from .atomic import atomic_path
+
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            self._write_npz(tmp)
+        return path
+
+    def _write_npz(self, path: Path) -> None:
         np.savez_compressed(
             path, schema_version=np.int64(SCHEMA_VERSION), times_s=self.times_s, frame_index=self.frame_index,
             image_xy=self.image_xy, world_xyz=self.world_xyz, visibility=self.visibility,
             frame_size=np.asarray(self.frame_size, np.int64), fps=np.float64(self.fps),
             landmark_names=np.asarray(LANDMARK_NAMES), source_json=np.asarray(json.dumps(self.source)),
         )
-        return path
 
     @classmethod
     def load(cls, path: str | Path) -> "PoseSeries":

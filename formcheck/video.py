@@ -421,16 +421,27 @@ class VideoWriter:
                  preset: str = "veryfast"):
         import av
 
+        from .atomic import PendingFile
+
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.width, self.height = width, height
         self.even_w, self.even_h = width + (width % 2), height + (height % 2)
         rate = Fraction(fps).limit_denominator(1001)
-        self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
-        self._stream = self._container.add_stream("libx264", rate=rate)
-        self._stream.width, self._stream.height = self.even_w, self.even_h
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": preset}
+        # Written under a temporary name and renamed into place by close(): an interrupted run never leaves
+        # a truncated video under the real name, and a symlink at that name is replaced, not written through.
+        self._pending = PendingFile(self.path)
+        self._container = None
+        try:
+            self._container = av.open(str(self._pending.tmp), mode="w", options={"movflags": "+faststart"})
+            self._stream = self._container.add_stream("libx264", rate=rate)
+            self._stream.width, self._stream.height = self.even_w, self.even_h
+            self._stream.pix_fmt = "yuv420p"
+            self._stream.options = {"crf": str(crf), "preset": preset}
+        except BaseException:
+            self.abort()
+            self._pending.discard()
+            raise
         self._time_base = Fraction(1, 1) / rate
         self._frames = 0
         import cv2  # once per writer, not per frame
@@ -460,15 +471,37 @@ class VideoWriter:
         return self._frames
 
     def close(self) -> None:
+        """Finish the file and move it to its real name."""
         if self._container is None:
             return
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+            self._container.close()
+        except BaseException:
+            self.abort()
+            raise
         self._container = None
+        self._pending.commit()
+
+    def abort(self) -> None:
+        """Drop the unfinished file: nothing appears under the real name."""
+        if self._container is None:
+            return
+        import av
+
+        container, self._container = self._container, None
+        try:
+            container.close()
+        except (av.error.FFmpegError, OSError, ValueError) as exc:  # the muxer may be in any state after a failure
+            log.debug("closing an aborted video: %s", exc)
+        self._pending.discard()
 
     def __enter__(self) -> "VideoWriter":
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
+        if exc[0] is None:
+            self.close()
+        else:
+            self.abort()

@@ -65,7 +65,10 @@ def cmd_analyze(args) -> int:
 
     check_time_range(args.start, args.end)
     if args.out:
+        from ..render.outputs import check_output_folder
+
         check_writable_dir(Path(args.out), "the results")
+        check_output_folder(args.out, [args.video])  # before the slow pose pass: never write over the input
     bar = ProgressBar("pose")
     try:
         result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,
