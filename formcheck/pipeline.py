@@ -87,6 +87,14 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
              "analysed_to_s": round(float(series.times_s[-1]), 3) if len(series) else None,
              "model": series.source.get("model")}
     warn: list[str] = []
+    problems = series.source.get("decode_problems")  # frames the video did not give (formcheck.damage)
+    if problems:
+        from .damage import describe
+
+        warn.append(describe(problems, video["analysed_from_s"]))
+        video["decode_problems"] = problems
+        if not problems.get("complete", True) and problems.get("decoded_until_s") is not None:
+            video["duration_s"] = problems["decoded_until_s"]  # the header's duration is not the real one
     detected = int(series.detected.sum())
     if len(series) < MIN_FRAMES:
         raise PoseDataError(

@@ -313,4 +313,8 @@ def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start
         series = est.run(source, frame_size=(info.width, info.height), fps=info.fps,
                          source={"path": str(path), "start_s": start_s, "end_s": end_s, "video": info.to_dict()},
                          expected_frames=expected, progress=progress)
+    problems = source.decode_problems()
+    if problems:  # the pipeline turns this into a warning (formcheck.damage.describe)
+        log.info("%s: %d frames could not be decoded", Path(path).name, problems["missing_frames"])
+        series.source["decode_problems"] = problems
     return series

@@ -71,6 +71,32 @@ def _number(name: str, value, what: str) -> float:
     return float(arr.reshape(()))
 
 
+def _check_source(source) -> None:
+    """The provenance keys formcheck reads back must have the right types (poses files can hold anything)."""
+    from .damage import check_report
+
+    if not isinstance(source, dict):
+        raise PoseDataError(f"PoseSeries.source must be a dict, got {type(source).__name__}.")
+    video = source.get("video")
+    if video is not None and not isinstance(video, dict):
+        raise PoseDataError(f"PoseSeries.source['video'] must be a dict, got {type(video).__name__}.")
+    fields = [(f"source['{k}']", source.get(k), kind) for k, kind in
+              (("path", str), ("model", str), ("start_s", float), ("end_s", float))]
+    fields += [(f"source['video']['{k}']", (video or {}).get(k), kind) for k, kind in
+               (("path", str), ("duration_s", float))]
+    for name, value, kind in fields:
+        if value is None:
+            continue
+        ok = isinstance(value, str) if kind is str else (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value >= 0)
+        if not ok:
+            want = "a text" if kind is str else "a number of seconds, 0 or more"
+            raise PoseDataError(f"PoseSeries.{name} must be {want}, got {value!r:.60}.")
+    problems = source.get("decode_problems")
+    if problems is not None and not check_report(problems):
+        raise PoseDataError("PoseSeries.source['decode_problems'] is not a decode report formcheck wrote.")
+
+
 @dataclass
 class PoseSeries:
     """Landmarks of one person over T frames.
@@ -118,8 +144,7 @@ class PoseSeries:
             raise PoseDataError(f"PoseSeries.fps must be more than 0 and at most {MAX_FPS:g} frames per second, "
                                 f"got {fps:g}.")
         self.fps = fps
-        if not isinstance(self.source, dict):
-            raise PoseDataError(f"PoseSeries.source must be a dict, got {type(self.source).__name__}.")
+        _check_source(self.source)
 
     # -- views -------------------------------------------------------------
     def __len__(self) -> int:

@@ -43,6 +43,11 @@ def cmd_pose(args) -> int:
     span = series.times_s[-1] - series.times_s[0] + 1.0 / series.fps
     print(f"{len(series)} frames ({span:.1f} s of video), person found in {series.detection_rate:.0%} of frames, "
           f"{len(series) / elapsed:.1f} frames/s ({span / elapsed:.2f}x real time) -> {path}")
+    problems = series.source.get("decode_problems")
+    if problems:
+        from ..damage import describe
+
+        print(f"warning: {describe(problems, float(series.times_s[0]))}", file=sys.stderr)
     if series.detection_rate < 0.5:
         print("warning: the lifter was found in under half the frames; film with the whole body in view "
               "and good light.", file=sys.stderr)
