@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .errors import ModelError
+from .privacy import prepare_mediapipe
 from .series import N_LANDMARKS, PoseSeries
 from .video import Frame
 
@@ -179,6 +180,7 @@ class PoseEstimator:
                  min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5):
         self.model_path = resolve_model(model)
         self.model_name = str(model) if str(model) in MODELS else self.model_path.name
+        prepare_mediapipe()  # before MediaPipe loads: no usage logging, caches in formcheck's cache folder
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python import vision
 
