@@ -28,7 +28,7 @@ from .errors import OptionError, VideoError
 
 log = logging.getLogger(__name__)
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".gif")
 _HOW_TO_FIX = "Export or re-record it as MP4 (H.264), the format every phone can save."
 
 

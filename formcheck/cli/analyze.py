@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser("analyze", help="analyse a row or shrug set: reps, tempo, faults and cues",
                        description="Analyse a set from a video (or a poses .npz from 'formcheck pose').")
-    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv) or poses .npz")
+    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv, animated gif) or poses .npz")
     p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
                    help="auto (default) or one of: " + ", ".join(EXERCISES))
     p.add_argument("--view", default="auto", choices=["auto", *VIEWS], metavar="VIEW",

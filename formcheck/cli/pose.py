@@ -13,7 +13,7 @@ from .options import check_time_range, check_writable_dir, model_arg, seconds
 def add_parser(sub) -> None:
     p = sub.add_parser("pose", help="extract pose landmarks from a video to a .npz file",
                        description="Run the pose model over a video and save the landmarks (PoseSeries .npz).")
-    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv)")
+    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv, animated gif)")
     p.add_argument("-o", "--output", default=None, help="output .npz (default: VIDEO name + .poses.npz)")
     p.add_argument("--model", type=model_arg, default="full", help="lite | full | heavy | path.task (default full)")
     p.add_argument("--start", type=seconds, default=None, help="start time in seconds")

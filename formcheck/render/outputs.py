@@ -20,11 +20,13 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..atomic import TMP_PREFIX, move_into_place, real_folder, sweep_stale
 from ..errors import FormcheckError, OptionError
-from ..result import AnalysisResult
+
+if TYPE_CHECKING:  # the CLI checks the output folder before anything heavy is imported
+    from ..result import AnalysisResult
 
 log = logging.getLogger(__name__)
 
