@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pytest
 
 import _hostile as H
 from conftest import write_video
-from formcheck.errors import FormcheckError, OptionError, PoseDataError, VideoError
+from formcheck.errors import FormcheckError, OptionError, PoseDataError
 
 LEAD = pytest.mark.xfail(strict=True, reason="typed profile / tempo type (lead, issue 12) in progress")
 
