@@ -36,6 +36,7 @@ log = logging.getLogger("formcheck.app")
 APP_DIR = Path(__file__).resolve().parent
 SAMPLE_DIR = Path(os.environ.get("FORMCHECK_SAMPLE_DIR") or APP_DIR / "sample_videos")
 RETENTION_H = float(os.environ.get("FORMCHECK_APP_RETENTION_H") or DEFAULT_RETENTION_S / 3600)
+MAX_CACHED_ANALYSES = 4  # per session, in memory (their files stay in the session's folder until it is swept)
 # The command line's option names, as this page calls the same things (messages come from the shared library).
 APP_WORDS = {"--start/--end": "the part to analyse (the slider)", "--start": "the start of the part to analyse",
              "--end": "the end of the part to analyse", "--exercise": "the Exercise setting",
@@ -147,6 +148,8 @@ def run_analysis(src: dict, job: dict, progress=None) -> dict:
     files = write_outputs(result, out_dir, video=True, source=job["path"])
     out = {"result": result, "files": {k: str(v) for k, v in files.items()}, "dir": str(out_dir)}
     cache[key] = out
+    while len(cache) > MAX_CACHED_ANALYSES:  # the oldest first (dicts keep insertion order)
+        cache.pop(next(iter(cache)))
     return out
 
 
@@ -423,6 +426,11 @@ def analyse_tab(opts: dict) -> None:
         accept_upload(up)  # keep the message visible on reruns
 
     src = ss.get("source")
+    if src and src["kind"] == "upload" and not Path(src["path"]).exists():  # swept after a long idle time
+        st.info(f"**{md_escape(src['name'])}** was deleted from the server after {RETENTION_H:g} h without use. "
+                "Upload it again to analyse it.", icon=":material/history:")
+        ss["source"], ss["job"] = None, None
+        return
     if not src:
         st.markdown("")
         st.info("Upload a video of one set, or try a sample. You will get your reps, tempo, squeeze and shrug "

@@ -66,6 +66,8 @@ class WorkArea:
         path = self.sessions / name
         with self._lock:
             self._ids[name] = session_id or key
+            for folder in (self.root, self.sessions):  # a temp-folder cleaner may have removed them
+                folder.mkdir(mode=0o700, exist_ok=True)
             path.mkdir(mode=0o700, exist_ok=True)
             os.utime(path)  # the folder's mtime is the session's last activity
         return path

@@ -335,6 +335,51 @@ def test_a_folder_where_an_output_file_goes(run, corpus, tmp_path):
                            "is a folder")
 
 
+def test_a_run_that_fails_while_writing_leaves_the_previous_results_whole(run, corpus, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    H.assert_success(*run("analyze", corpus / "lifter.npz", "--out", out))
+    before = H.snapshot(out)
+    from formcheck.render import report
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report, "write_report", disk_full)
+    rc, stdout, err = H.run_inprocess("analyze", corpus / "lifter.npz", "--exercise", "shrug", "--out", out)
+    H.assert_clear_failure(rc, stdout, err, "writing to", "No space left on device")
+    assert H.snapshot(out) == before  # not one file of the failed run, and no staging folder left
+
+
+def test_video_writer_drops_an_unfinished_file(tmp_path):
+    from formcheck.video import VideoWriter
+
+    target = tmp_path / "annotated.mp4"
+    target.symlink_to(tmp_path / "elsewhere.mp4")
+    with pytest.raises(RuntimeError):
+        with VideoWriter(target, 64, 48, 30) as w:
+            for _ in range(5):
+                w.write(np.zeros((48, 64, 3), np.uint8))
+            raise RuntimeError("interrupted")
+    assert target.is_symlink() and not (tmp_path / "elsewhere.mp4").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["annotated.mp4"]  # no temporary file left
+    with VideoWriter(target, 64, 48, 30) as w:
+        for _ in range(5):
+            w.write(np.zeros((48, 64, 3), np.uint8))
+    assert target.is_file() and not target.is_symlink() and not (tmp_path / "elsewhere.mp4").exists()
+
+
+def test_poses_file_written_over_a_symlink_replaces_the_link(tmp_path):
+    from formcheck.series import PoseSeries
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "poses.npz"
+    link.symlink_to(victim)
+    PoseSeries.empty((64, 48), 30.0).save(link)
+    assert victim.read_text() == "precious" and not link.is_symlink()
+    assert len(PoseSeries.load(link)) == 0
+
+
 def test_odd_paths_for_poses_and_out(run, corpus, tmp_path):
     odd = tmp_path / "my sets ü $(whoami) ;&|" / "day 1 'rows' `id`.npz"
     odd.parent.mkdir()
