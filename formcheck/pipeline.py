@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +77,14 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
              "analysed_to_s": round(float(series.times_s[-1]), 3) if len(series) else None,
              "model": series.source.get("model")}
     warn: list[str] = []
+    problems = series.source.get("decode_problems")  # frames the video did not give (formcheck.damage)
+    if problems:
+        from .damage import describe
+
+        warn.append(describe(problems, video["analysed_from_s"]))
+        video["decode_problems"] = problems
+        if not problems.get("complete", True) and problems.get("decoded_until_s") is not None:
+            video["duration_s"] = problems["decoded_until_s"]  # the header's duration is not the real one
     detected = int(series.detected.sum())
     if len(series) < MIN_FRAMES:
         raise PoseDataError(
@@ -138,6 +148,12 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
         FormcheckError: bad input, with a message saying what to do.
     """
     _check_options(exercise, view, model)
+    if not isinstance(path, (str, os.PathLike)):
+        raise OptionError(f"analyze() needs the path of a video or poses file, got {type(path).__name__} {path!r}.")
+    for name, value in (("start_s", start_s), ("end_s", end_s)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value < 0):
+            raise OptionError(f"{name} must be a number of seconds, 0 or more; got {value!r}.")
     Tempo.parse(tempo)
     user = _user_profile(profile)  # fail before the slow pose pass
     series = load_poses(path, model=model, start_s=start_s, end_s=end_s, progress=progress)

@@ -161,11 +161,16 @@ class AnalysisResult:
         return buf.getvalue()
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write results.json, reps.csv and poses.npz into out_dir; returns name -> path."""
+        """Write results.json, reps.csv and poses.npz into out_dir; returns name -> path.
+
+        Each file is written atomically and never through a symlink (:mod:`formcheck.atomic`).
+        """
+        from .atomic import write_text
+
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"results.json": out / "results.json", "reps.csv": out / "reps.csv", "poses.npz": out / "poses.npz"}
-        paths["results.json"].write_text(self.to_json())
-        paths["reps.csv"].write_text(self.reps_csv())
+        write_text(paths["results.json"], self.to_json())
+        write_text(paths["reps.csv"], self.reps_csv())
         self.series.save(paths["poses.npz"])
         return paths

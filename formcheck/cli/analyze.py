@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FormcheckError
-from .options import check_writable_dir, model_arg, seconds
+from .options import check_time_range, check_writable_dir, model_arg, seconds
 
 
 def add_parser(sub) -> None:
@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser("analyze", help="analyse a row or shrug set: reps, tempo, faults and cues",
                        description="Analyse a set from a video (or a poses .npz from 'formcheck pose').")
-    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv) or poses .npz")
+    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv, animated gif) or poses .npz")
     p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
                    help="auto (default) or one of: " + ", ".join(EXERCISES))
     p.add_argument("--view", default="auto", choices=["auto", *VIEWS], metavar="VIEW",
@@ -77,8 +77,12 @@ def cmd_analyze(args) -> int:
     from ..pipeline import analyze
     from ..progress import ProgressBar
 
+    check_time_range(args.start, args.end)
     if args.out:
+        from ..render.outputs import check_output_folder
+
         check_writable_dir(Path(args.out), "the results")
+        check_output_folder(args.out, [args.video])  # before the slow pose pass: never write over the input
     bar = ProgressBar("pose")
     try:
         result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,

@@ -14,6 +14,7 @@ import threading
 import time
 
 from ..errors import FormcheckError, OptionError
+from .options import camera_index
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def add_parser(subparsers) -> None:
         "live", help="live rep counter, tempo guide and shrug warning from a webcam",
         description="Analyse a set live from a webcam: reps, phase, a tempo guide and a shrug warning on the "
                     "video; the full report is printed when you press q.")
-    p.add_argument("--camera", type=int, default=0, help="camera number (default 0)")
+    p.add_argument("--camera", type=camera_index, default=0, help="camera number (default 0)")
     p.add_argument("--video", default=None, metavar="FILE",
                    help="play a video file in real time instead of a camera (for trying it out)")
     p.add_argument("--model", default="lite", choices=["lite", "full", "heavy"],
@@ -84,11 +85,17 @@ def run(args) -> int:
     from ..video import CameraSource
     from .analyze import print_report
 
-    if args.camera < 0:
-        raise OptionError(f"--camera must be 0 or more, got {args.camera}.")
     if not args.no_window and not _has_display():
         raise OptionError("There is no screen to open the video window on (no DISPLAY). Run with --no-window to "
                           "print each rep instead, or use the app: streamlit run app.py.")
+    if args.out:
+        from pathlib import Path
+
+        from ..render.outputs import check_output_folder
+        from .options import check_writable_dir
+
+        check_writable_dir(Path(args.out), "the results")  # before the session, not after the set
+        check_output_folder(args.out, [args.video])
     if args.video is None:
         CameraSource(args.camera).close()  # fail early, with our message, if the camera is not there
     session = LiveSession(args.model, exercise=args.exercise, tempo=args.tempo,
@@ -152,6 +159,10 @@ def run(args) -> int:
     if args.out:
         from ..render import outputs
 
-        written = outputs.write_outputs(result, args.out, video=False)
+        try:
+            written = outputs.write_outputs(result, args.out, video=False)
+        except OSError as exc:  # e.g. the disk filled up during the set: the report above is still shown
+            raise FormcheckError(f"The set finished (shown above) but writing to '{args.out}' failed "
+                                 f"({exc.strerror or exc}). Free some disk space or choose another --out.") from None
         print(f"\nwrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
     return 0
