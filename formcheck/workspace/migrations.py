@@ -83,6 +83,10 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "ALTER TABLE clients ADD COLUMN faults_off TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE sets ADD COLUMN seen_by_coach INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE sets ADD COLUMN shared_at TEXT",
+        # The name a set was uploaded under belongs to the set: the same bytes sent by two clients are one
+        # stored clip, and neither may see the other's file name.
+        "ALTER TABLE sets ADD COLUMN original_name TEXT NOT NULL DEFAULT ''",
+        "UPDATE sets SET original_name = (SELECT clips.original_name FROM clips WHERE clips.sha256 = sets.clip_sha256)",
         "ALTER TABLE set_notes ADD COLUMN rep_index INTEGER",
         """CREATE TABLE finding_decisions (
             set_id BIGINT NOT NULL REFERENCES sets(id) ON DELETE CASCADE,

@@ -78,7 +78,7 @@ def import_clip(ws: Workspace, client_id: int, source, *, name: str, recorded_on
                     return int(old.id), False
                 set_id = conn.execute(insert(sets).values(
                     client_id=client_id, clip_sha256=sha, recorded_on=when, exercise=exercise, load_kg=load_kg,
-                    reps_planned=reps_planned, rpe=rpe, source=source_kind, status="queued",
+                    reps_planned=reps_planned, rpe=rpe, source=source_kind, status="queued", original_name=safe_name(name),
                     created_at=now_iso())).inserted_primary_key[0]
                 jobq.enqueue(conn, set_id)
                 return int(set_id), True
@@ -99,7 +99,7 @@ def get_set(ws: Workspace, set_id: int, client_id: int | None = None) -> dict:
     """One set with its result, clip path and client name; with client_id, only if it is that client's."""
     from .db import clients
 
-    q = (select(sets, clips.c.path.label("clip_path"), clips.c.original_name, clients.c.name.label("client_name"))
+    q = (select(sets, clips.c.path.label("clip_path"), clients.c.name.label("client_name"))
          .join(clips, clips.c.sha256 == sets.c.clip_sha256).join(clients, clients.c.id == sets.c.client_id)
          .where(sets.c.id == set_id))
     if client_id is not None:
@@ -125,9 +125,9 @@ def list_sets(ws: Workspace, client_id: int | None = None) -> list[dict]:
     latest = select(jobs.c.set_id, jobs.c.state.label("job_state"), jobs.c.progress, jobs.c.message,
                     jobs.c.id.label("job_id")).where(jobs.c.id.in_(newest)).subquery()
     cols = [c for c in sets.c if c.name != "result_json"]
-    q = (select(*cols, clips.c.original_name, clients.c.name.label("client_name"), latest.c.job_state,
+    q = (select(*cols, clients.c.name.label("client_name"), latest.c.job_state,
                 latest.c.progress, latest.c.message, latest.c.job_id)
-         .join(clips, clips.c.sha256 == sets.c.clip_sha256).join(clients, clients.c.id == sets.c.client_id)
+         .join(clients, clients.c.id == sets.c.client_id)
          .outerjoin(latest, latest.c.set_id == sets.c.id)
          .order_by(sets.c.recorded_on.desc(), sets.c.id.desc()))
     if client_id is not None:

@@ -1,0 +1,91 @@
+"""What the coach and client pages share: the workspace (one per server), its worker process, the login."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from formcheck.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = Path.home() / ".formcheck" / "workspace.db"
+STATUS_WORDS = {"queued": "waiting for analysis", "running": "being analysed", "analysed": "analysed",
+                "failed": "could not be analysed"}
+
+
+def db_location() -> tuple[str, str | None]:
+    return os.environ.get("FORMCHECK_DB") or str(DEFAULT_DB), os.environ.get("FORMCHECK_FILES") or None
+
+
+@st.cache_resource(show_spinner=False)
+def _workspace(db: str, files: str | None) -> Workspace:
+    return Workspace(db, files)
+
+
+def workspace() -> Workspace:
+    """The server's workspace (opened and migrated once), with its worker running."""
+    db, files = db_location()
+    ws = _workspace(db, files)
+    if os.environ.get("FORMCHECK_COACH_WORKER", "1") != "0":
+        _worker(db, str(ws.files)).ensure()
+    return ws
+
+
+class WorkerProcess:
+    """The server's one worker: ``formcheck coach worker`` in a child process, restarted if it died.
+
+    A process, not a thread: the pose model's work stays off the server's threads, and a crash of the
+    analysis cannot take the app down. It exits by itself when the app's process is gone.
+    """
+
+    def __init__(self, db: str, files: str):
+        self.db, self.files = db, files
+        self.model = os.environ.get("FORMCHECK_COACH_MODEL", "full")
+        self.proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+
+    def ensure(self) -> None:
+        with self.lock:
+            if self.proc is not None and self.proc.poll() is None:
+                return
+            if self.proc is not None:
+                log.warning("the workspace worker exited (code %s); starting it again", self.proc.returncode)
+            logf = open(Path(self.files) / "worker.log", "ab")
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "formcheck", "coach", "--db", self.db, "--files", self.files, "worker",
+                 "--model", self.model, "--parent-pid", str(os.getpid())],
+                stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            logf.close()
+
+
+@st.cache_resource(show_spinner=False)
+def _worker(db: str, files: str) -> WorkerProcess:
+    return WorkerProcess(db, files)
+
+
+def coach_user() -> str | None:
+    return st.session_state.get("coach_user")
+
+
+def log_out() -> None:
+    st.session_state.pop("coach_user", None)
+
+
+def status_badge(status: str, progress: float | None = None) -> str:
+    color = {"analysed": "green", "failed": "red", "running": "blue", "queued": "gray"}.get(status, "gray")
+    words = STATUS_WORDS.get(status, status)
+    if status == "running" and progress:
+        words += f" {progress:.0%}"
+    return f":{color}-badge[{words}]"
+
+
+def set_label(s: dict) -> str:
+    ex = (s.get("exercise") or "auto").replace("_", " ")
+    return f"{s['recorded_on']} · {ex if ex != 'auto' else 'set'} · #{s['id']}"
