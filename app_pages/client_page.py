@@ -27,8 +27,8 @@ def pick_client(ws) -> dict | None:
     except ValueError:
         want = ids[0]
     names = {r["id"]: r["name"] for r in rows}
-    cid = st.selectbox("Client", ids, index=ids.index(want) if want in ids else 0, format_func=names.get,
-                       key="client_pick", label_visibility="collapsed")
+    cid = st.sidebar.selectbox("Client", ids, index=ids.index(want) if want in ids else 0, format_func=names.get,
+                               key="client_pick")
     st.query_params["client"] = str(cid)
     return clients.get_client(ws, cid)
 
@@ -65,7 +65,8 @@ def render() -> None:
                                                         help="pick two sets to compare side by side"):
                 picked.append(s["id"])
             h = hist.get(s["id"])
-            line = f"**{set_label(s)}** {status_badge(s['job_state'] or s['status'], s['progress'])}"
+            state = s["job_state"] if s["job_state"] in ("queued", "running") else s["status"]
+            line = f"**{set_label(s, h)}** {status_badge(state, s['progress'])}"
             if not s["seen_by_coach"] and s["status"] == "analysed":
                 line += " :blue-badge[new]"
             if s["shared_at"]:

@@ -9,7 +9,7 @@ from formcheck.errors import FormcheckError
 from formcheck.workspace import clients
 from formcheck.workspace.findings import FAULT_NAMES, fault_label
 
-from .common import coach_user, log_out, workspace
+from .common import workspace
 from .jobs_panel import jobs_panel
 
 
@@ -21,12 +21,7 @@ def _open_client(cid: int) -> None:
 
 def render() -> None:
     ws = workspace()
-    top, out = st.columns([5, 1], vertical_alignment="bottom")
-    top.title("Clients")
-    if out.button("Log out", icon=":material/logout:", key="logout"):
-        log_out()
-        st.rerun()
-    st.caption(f"Logged in as {coach_user()}")
+    st.title("Clients")
     jobs_panel(ws)
     rows = clients.list_clients(ws)
     new_total = sum(r["n_new"] for r in rows)

@@ -86,6 +86,12 @@ def status_badge(status: str, progress: float | None = None) -> str:
     return f":{color}-badge[{words}]"
 
 
-def set_label(s: dict) -> str:
-    ex = (s.get("exercise") or "auto").replace("_", " ")
-    return f"{s['recorded_on']} · {ex if ex != 'auto' else 'set'} · #{s['id']}"
+def set_label(s: dict, metrics: dict | None = None) -> str:  # noqa: D401
+    """'2025-01-31 · bent-over row · #12' (the exercise found by the analysis when it was not given)."""
+    from formcheck.analysis.signals import EXERCISES
+
+    ex = s.get("exercise") or "auto"
+    if ex == "auto":
+        ex = s.get("exercise_found") or (metrics or {}).get("exercise") or "auto"
+    name = EXERCISES.get(ex, "set") if ex != "auto" else "set"
+    return f"{s['recorded_on']} · {name} · #{s['id']}"

@@ -31,4 +31,11 @@ def run_app(analyser: Callable[[], None]) -> None:
         "set": st.Page(set_page.render, title="Set review", icon=":material/rate_review:", url_path="set"),
         "compare": st.Page(compare_page.render, title="Side by side", icon=":material/compare:", url_path="compare"),
     })
-    st.navigation({"": [analyse], "Coach": list(PAGES.values())}).run()
+    page = st.navigation({"": [analyse], "Coach": list(PAGES.values())})
+    if page is not analyse:
+        with st.sidebar:
+            st.caption(f"Logged in as **{common.coach_user()}**")
+            if st.button("Log out", icon=":material/logout:", key="logout"):
+                common.log_out()
+                st.rerun()
+    page.run()

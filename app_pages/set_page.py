@@ -45,7 +45,7 @@ def render() -> None:
                 f"{result.get('view', '?')} view")
     out = s["outputs"]
     video = out / "annotated.mp4" if out else None
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns([1, 1], gap="medium")
     with left:
         if video is not None and video.exists():
             st.video(str(video))
@@ -87,16 +87,16 @@ def findings_panel(ws, s: dict) -> None:
                                                   else "") if x))
             cue = d.get("cue") or report.kept_findings(result, {f.key: {"decision": "confirmed", "cue": None}})[0][1]
             st.caption(f"Cue: {cue}")
-            b1, b2, b3 = st.columns(3)
-            if b1.button("Confirm", key=f"ok-{f.key}", icon=":material/check:", width="stretch",
-                         disabled=d.get("decision") == "confirmed"):
+            row = st.container(horizontal=True, gap="small")
+            if row.button("Confirm", key=f"ok-{f.key}", icon=":material/check:",
+                          disabled=d.get("decision") == "confirmed"):
                 review.decide(ws, s["id"], f.key, "confirmed")
                 st.rerun()
-            if b2.button("Dismiss", key=f"no-{f.key}", icon=":material/close:", width="stretch",
-                         disabled=d.get("decision") == "dismissed"):
+            if row.button("Dismiss", key=f"no-{f.key}", icon=":material/close:",
+                          disabled=d.get("decision") == "dismissed"):
                 review.decide(ws, s["id"], f.key, "dismissed")
                 st.rerun()
-            with b3.popover("Edit cue", icon=":material/edit:", width="stretch"):
+            with row.popover("Edit cue", icon=":material/edit:"):
                 text = st.text_area("Cue for the client", value=cue, key=f"cue-{f.key}")
                 if st.button("Save cue", key=f"save-{f.key}", type="primary"):
                     try:

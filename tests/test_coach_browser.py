@@ -101,6 +101,11 @@ def _shoot(page, folder: Path, name: str, sizes=(DESKTOP, PHONE)) -> None:
     for size in sizes:
         page.set_viewport_size(size)
         page.wait_for_timeout(700)
+        # Streamlit scrolls inside its main element: make the window as tall as the content to see it all.
+        tall = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
+                                        return m ? m.scrollHeight : document.documentElement.scrollHeight; }""")
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(tall), 6000))})
+        page.wait_for_timeout(700)
         tag = "desktop" if size["width"] > 600 else "phone"
         page.screenshot(path=str(folder / f"{name}-{tag}.png"), full_page=True)
     page.set_viewport_size(before)

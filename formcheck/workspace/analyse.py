@@ -46,4 +46,8 @@ def reanalyse_saved(poses_npz: str | Path, result: dict, options: dict):
     second), with the exercise and view pinned to what the analysis found. The report renderer needs the
     object; the stored results.json stays the record."""
     opts = {k: options[k] for k in ("tempo", "profile") if options.get(k) is not None}
-    return formcheck.analyze(str(poses_npz), exercise=result.get("exercise"), view=result.get("view"), **opts)
+    obj = formcheck.analyze(str(poses_npz), exercise=result.get("exercise"), view=result.get("view"), **opts)
+    # Pinned here, but found by the original analysis: say so as it did.
+    obj.exercise_source = result.get("exercise_source", obj.exercise_source)
+    obj.view_source = result.get("view_source", obj.view_source)
+    return obj

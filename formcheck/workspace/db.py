@@ -42,7 +42,8 @@ sets = Table("sets", metadata,
              Column("status", Text, nullable=False, default="queued"), Column("result_json", Text),
              Column("outputs_dir", Text), Column("error", Text), Column("created_at", Text, nullable=False),
              Column("analysed_at", Text), Column("seen_by_coach", Integer, nullable=False, default=0),
-             Column("shared_at", Text), Column("original_name", Text, nullable=False, default=""))
+             Column("shared_at", Text), Column("original_name", Text, nullable=False, default=""),
+             Column("exercise_found", Text))
 set_notes = Table("set_notes", metadata,
                   Column("id", Integer, primary_key=True),
                   Column("set_id", BigInteger, ForeignKey("sets.id", ondelete="CASCADE"), nullable=False),

@@ -86,6 +86,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         # The name a set was uploaded under belongs to the set: the same bytes sent by two clients are one
         # stored clip, and neither may see the other's file name.
         "ALTER TABLE sets ADD COLUMN original_name TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sets ADD COLUMN exercise_found TEXT",  # what the analysis saw (exercise may say 'auto')
         "UPDATE sets SET original_name = (SELECT clips.original_name FROM clips WHERE clips.sha256 = sets.clip_sha256)",
         "ALTER TABLE set_notes ADD COLUMN rep_index INTEGER",
         """CREATE TABLE finding_decisions (

@@ -95,6 +95,7 @@ class Worker:
             if held and error is None:
                 conn.execute(update(sets).where(sets.c.id == s["id"]).values(
                     status="analysed", result_json=json.dumps(result), error=None, analysed_at=now_iso(),
+                    exercise_found=result.get("exercise"),
                     outputs_dir=str(final.relative_to(self.ws.files)), seen_by_coach=0))
             elif held:
                 conn.execute(update(sets).where(sets.c.id == s["id"]).values(status="failed", error=error))
