@@ -22,7 +22,8 @@ def render() -> None:
     st.title(f"Hi {client['name']}")
     st.markdown("Send your coach a video of your set. Film the whole body, side-on for rows, facing the camera "
                 "for shrugs, phone still.")
-    upload_form(ws, client["id"], source_kind="client", key="client")
+    if upload_form(ws, client["id"], source_kind="client", key="client") is not None:
+        st.rerun()
     own = sets.list_sets(ws, client["id"])
     st.markdown("#### Your sets")
     if not own:

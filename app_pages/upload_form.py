@@ -47,6 +47,9 @@ def check_upload(up) -> str | None:
 
 def upload_form(ws, client_id: int, *, source_kind: str, key: str, intro: str | None = None) -> int | None:
     """Draw the form; returns the set id once a clip was taken (new or already there)."""
+    flash = st.session_state.pop(f"flash-{key}", None)  # what the last send said, kept across the rerun after it
+    if flash:
+        (st.success if flash[0] == "ok" else st.info)(flash[1], icon=":material/check_circle:")
     with st.form(f"upload-{key}", clear_on_submit=True):
         if intro:
             st.markdown(intro)
@@ -76,8 +79,6 @@ def upload_form(ws, client_id: int, *, source_kind: str, key: str, intro: str | 
     except FormcheckError as exc:
         st.error(str(exc), icon=":material/block:")
         return None
-    if new:
-        st.success("Received. It is queued for analysis.", icon=":material/check_circle:")
-    else:
-        st.info("This exact video was already sent: it is the same set as before.", icon=":material/info:")
+    st.session_state[f"flash-{key}"] = ("ok", "Received. It is queued for analysis.") if new else (
+        "info", "Received: this exact video was already sent, so it is the same set as before.")
     return set_id

@@ -166,7 +166,7 @@ def test_coach_and_client_workflow(coach_server, browser, tmp_path):
         coach.get_by_text("Upload a set for this client").click()
         coach.locator("input[type=file]").first.set_input_files(str(earlier))
         coach.get_by_role("button", name="Send the video").first.click()
-        coach.get_by_text("Received.").wait_for()
+        coach.get_by_text("Received. It is queued for analysis.").wait_for()
 
         # A wrong token sees nothing.
         client.goto(url + "?c=" + token[:-3] + "xyz")
@@ -180,7 +180,7 @@ def test_coach_and_client_workflow(coach_server, browser, tmp_path):
         client.locator("input[type=file]").set_input_files(str(clip))
         client.get_by_text(re.compile(r"^\d+(\.\d+)?\s?[KM]B$")).first.wait_for()  # the chosen file, with its size
         client.get_by_role("button", name="Send the video").click()
-        client.get_by_text("Received.").wait_for()
+        client.get_by_text("Received. It is queued for analysis.").wait_for()
         client.get_by_text(clip.name[:20]).first.wait_for()
         body = _body(client)
         assert "Bo Otherclient" not in body and "bo-secret-set" not in body
