@@ -46,7 +46,7 @@ def render() -> None:
     if c is None:
         return
     st.title(c["name"])
-    facts = [f"tempo target {c['tempo_target']}" if c["tempo_target"] else "no tempo target (tempo not judged)"]
+    facts = [f"tempo target {c['tempo_target']}" if c["tempo_target"] else "no tempo target of their own (the exercise's usual tempo applies)"]
     if c["faults_off"]:
         facts.append("not checked: " + ", ".join(fault_label(f) for f in c["faults_off"]))
     st.caption(" · ".join(facts))
@@ -95,9 +95,18 @@ def render() -> None:
     elif len([s for s in rows if s["status"] == "analysed"]) >= 2:
         st.caption("Tick two analysed sets to compare them side by side.")
 
-    charts = history_charts(list(hist.values()), profiles.parse_tempo(c["tempo_target"]) if c["tempo_target"] else None)
-    if charts:
+    rows_h = list(hist.values())
+    if rows_h:
         st.markdown("#### History")
+        found = sorted({h["exercise"] for h in rows_h if h["exercise"]})
+        if len(found) > 1:  # one exercise at a time: a shrug's numbers do not continue a row's
+            from formcheck.analysis.signals import EXERCISES
+
+            pick = st.segmented_control("Exercise", found, default=found[0], key=f"hist-ex-{c['id']}",
+                                        format_func=lambda e: EXERCISES.get(e, e))
+            rows_h = [h for h in rows_h if h["exercise"] == (pick or found[0])]
+    charts = history_charts(rows_h, profiles.parse_tempo(c["tempo_target"]) if c["tempo_target"] else None)
+    if charts:
         cols = st.columns(2)
         for i, (title, chart) in enumerate(charts):
             with cols[i % 2]:

@@ -89,10 +89,13 @@ def render() -> None:
     st.dataframe(differences(reps_a, reps_b), hide_index=True, width="stretch")
     ma, mb = fx.set_metrics(a["result"]), fx.set_metrics(b["result"])
     cols = st.columns(4)
-    for col, (label, key, scale, unit) in zip(cols, (("Clean reps", "clean_rate", 100, "%"),
-                                                     ("Shrug reps", "shrug_reps", 1, ""),
-                                                     ("Hold (s)", "hold_s", 1, ""), ("Range", "range", 1, ""))):
+    for col, (label, key, scale, fmt) in zip(cols, (("Clean reps", "clean_rate", 100, "{:.0f}%"),
+                                                    ("Shrug reps", "shrug_reps", 1, "{:.0f}"),
+                                                    ("Hold", "hold_s", 1, "{:.2f} s"),
+                                                    ("Range", "range", 1, "{:.2f}"))):
         va_, vb_ = ma.get(key), mb.get(key)
-        col.metric(label, "–" if vb_ is None else f"{vb_ * scale:.{0 if scale == 100 else 2}f}{unit}",
-                   delta=None if va_ is None or vb_ is None else f"{(vb_ - va_) * scale:+.{0 if scale == 100 else 2}f}"
-                   f"{unit} vs A", delta_color="off", border=True)
+        delta = None
+        if va_ is not None and vb_ is not None:
+            delta = "+" + fmt.format((vb_ - va_) * scale) if vb_ >= va_ else fmt.format((vb_ - va_) * scale)
+        col.metric(f"{label} (B)", "–" if vb_ is None else fmt.format(vb_ * scale),
+                   delta=None if delta is None else f"{delta} vs A", delta_color="off", border=True)

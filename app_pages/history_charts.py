@@ -10,11 +10,17 @@ HEIGHT = 170
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
+    """One row per day (several sets on one day are averaged; shrug reps are added up)."""
     df = pd.DataFrame(rows)
-    df["day"] = pd.to_datetime(df["recorded_on"])
-    df["clean_pct"] = df["clean_rate"].astype(float) * 100
+    df["clean_pct"] = pd.to_numeric(df["clean_rate"], errors="coerce") * 100
     df["set"] = df["set_id"].map(lambda i: f"#{i}")
-    return df
+    nums = ["clean_pct", "eccentric_s", "concentric_s", "hold_s", "range"]
+    for col in nums:
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    day = df.groupby("recorded_on", as_index=False).agg(
+        {**{c: "mean" for c in nums}, "shrug_reps": "sum", "set": lambda s: ", ".join(s)})
+    day["day"] = pd.to_datetime(day["recorded_on"])
+    return day
 
 
 def _x():
@@ -23,7 +29,7 @@ def _x():
 
 def _line(df, field: str, title: str, fmt: str, domain=None):
     y = alt.Y(f"{field}:Q", title=title, scale=alt.Scale(domain=domain) if domain else alt.Scale(zero=False))
-    tip = [alt.Tooltip("recorded_on:N", title="day"), alt.Tooltip("set:N"), alt.Tooltip(f"{field}:Q", format=fmt,
+    tip = [alt.Tooltip("recorded_on:N", title="day"), alt.Tooltip("set:N", title="sets"), alt.Tooltip(f"{field}:Q", format=fmt,
                                                                                         title=title)]
     base = alt.Chart(df).encode(_x(), y, tooltip=tip)
     return base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=70)

@@ -26,9 +26,8 @@ def pick_set(ws) -> dict | None:
         return None
     ids = [s["id"] for s in all_sets]
     by_id = {s["id"]: s for s in all_sets}
-    sid = st.selectbox("Set", ids, index=ids.index(set_id) if set_id in ids else 0, key="set_pick",
-                       format_func=lambda i: f"{by_id[i]['client_name']} · {set_label(by_id[i])}",
-                       label_visibility="collapsed")
+    sid = st.sidebar.selectbox("Set", ids, index=ids.index(set_id) if set_id in ids else 0, key="set_pick",
+                               format_func=lambda i: f"{by_id[i]['client_name']} · {set_label(by_id[i])}")
     st.query_params["set"] = str(sid)
     return sets.get_set(ws, sid)
 
@@ -45,10 +44,11 @@ def render() -> None:
                 f"{result.get('view', '?')} view")
     out = s["outputs"]
     video = out / "annotated.mp4" if out else None
-    left, right = st.columns([1, 1], gap="medium")
+    left, right = st.columns([3, 2], gap="medium")
     with left:
         if video is not None and video.exists():
             st.video(str(video))
+        st.markdown("#### Rep by rep")
         rep_table(result)
     with right:
         findings_panel(ws, s)
@@ -58,8 +58,11 @@ def render() -> None:
 
 def rep_table(result: dict) -> None:
     rows = [{"Rep": r["index"], "Start (s)": r["start_s"], "Tempo": r["tempo_str"],
-             "Range": r["range"], "Shrug": r["shrug"],
+             "Range": r["range"], "Shrug": r["shrug"], "Partial": "partial" if r["partial"] else "",
              "Faults": ", ".join(fx.fault_label(f) for f in r["faults"]) or "clean"} for r in fx.reps(result)]
+    if not any(r["Partial"] for r in rows):
+        for r in rows:
+            del r["Partial"]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch",
                      column_config={"Start (s)": st.column_config.NumberColumn(format="%.1f"),

@@ -68,7 +68,8 @@ document.querySelectorAll('button[data-rep]').forEach(btn => btn.onclick = () =>
 _CSS = """
 body { margin:0; font: 14px system-ui, sans-serif; color:#0f172a; }
 .pair { display:grid; grid-template-columns: 1fr 1fr; gap: 10px; }
-@media (max-width: 640px) { .pair { grid-template-columns: 1fr; } }
+@media (max-width: 640px) { .pair { gap: 6px; } figcaption { font-size: 11px; padding: 4px 6px; }
+  button { padding: 5px 9px; } }
 figure { margin:0; background:#000; border-radius:10px; overflow:hidden; }
 video { width:100%; display:block; max-height: 52vh; background:#000; }
 figcaption { background:#f1f5f9; padding:6px 10px; font-weight:600; }

@@ -212,10 +212,12 @@ def test_coach_and_client_workflow(coach_server, browser, tmp_path):
         rep, fault = int(key.group(1)), key.group(2)
         first.get_by_role("button", name="Dismiss").click()
         first.get_by_text("dismissed").wait_for()
-        rest = coach.get_by_role("button", name=re.compile(r"Confirm the \d+ not reviewed"))
-        if rest.count():
-            rest.click()
-            _settle(coach)
+        _settle(coach)
+        coach.get_by_role("button", name=re.compile(r"Confirm the \d+ not reviewed")).click()
+        coach.get_by_text(re.compile(r"findings?, 0 not reviewed")).wait_for()
+        confirmed = [re.search(r"st-key-finding-rep(\d+)-(\w+)", c.get_attribute("class")).groups()
+                     for c in coach.locator("[class*='st-key-finding-rep']").all()[1:]]
+        assert confirmed, "the clip has findings to confirm besides the dismissed one"
         notes_form = coach.locator('[data-testid="stForm"]').filter(has_text="Note for the client")
         notes_form.get_by_label("Note for the client").fill(NOTE)
         notes_form.get_by_role("button", name="Add note").click()
@@ -235,6 +237,8 @@ def test_coach_and_client_workflow(coach_server, browser, tmp_path):
         rows = re.findall(r"<tr><td class=num><b>(?:<a [^>]*>)?(\d+)(?:</a>)?</b>(.*?)</tr>", html, re.S)
         row = dict(rows)[str(rep)]
         assert fault_title(fault) not in row, f"dismissed {fault} on rep {rep} is in the report"
+        for r, name in confirmed:
+            assert fault_title(name) in dict(rows)[r], f"confirmed {name} on rep {r} is missing from the report"
 
         # Share it: the client's page now offers the report.
         coach.get_by_text("Client can see this report on their page").click()
