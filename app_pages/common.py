@@ -70,12 +70,55 @@ def _worker(db: str, files: str) -> WorkerProcess:
     return WorkerProcess(db, files)
 
 
+COOKIE = "formcheck_coach"
+COOKIE_MAX_AGE_S = 14 * 86400
+
+
 def coach_user() -> str | None:
-    return st.session_state.get("coach_user")
+    """The logged-in coach: from this browser session, or from the login cookie a reload brings back."""
+    from formcheck.workspace import accounts
+
+    ss = st.session_state
+    if ss.get("coach_user") is None and not ss.get("cookie_checked"):
+        ss["cookie_checked"] = True
+        token = st.context.cookies.get(COOKIE)
+        user = accounts.session_user(workspace(), token) if token else None
+        if user:
+            ss["coach_user"], ss["coach_token"] = user, token
+    return ss.get("coach_user")
+
+
+def log_in(username: str) -> None:
+    from formcheck.workspace import accounts
+
+    token = accounts.start_session(workspace(), username)
+    st.session_state.update(coach_user=username, coach_token=token, cookie_action=("set", token))
 
 
 def log_out() -> None:
+    from formcheck.workspace import accounts
+
+    accounts.end_session(workspace(), st.session_state.pop("coach_token", None))
     st.session_state.pop("coach_user", None)
+    st.session_state["cookie_action"] = ("clear", "")
+
+
+def apply_cookie() -> None:
+    """Set or clear the login cookie in the browser (a script in a zero-height component, same origin)."""
+    action = st.session_state.pop("cookie_action", None)
+    if action is None:
+        return
+    import json
+
+    import streamlit.components.v1 as components
+
+    kind, token = action
+    age = COOKIE_MAX_AGE_S if kind == "set" else 0
+    components.html(f"""<script>
+      const secure = window.parent.location.protocol === 'https:' ? '; Secure' : '';
+      window.parent.document.cookie = {json.dumps(COOKIE)} + '=' + {json.dumps(token)} +
+        '; path=/; max-age={age}; SameSite=Strict' + secure;
+    </script>""", height=0)
 
 
 def status_badge(status: str, progress: float | None = None) -> str:

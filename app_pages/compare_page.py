@@ -80,7 +80,7 @@ def render() -> None:
         else:
             st.caption("Play both: set B follows set A rep by rep (each rep starts and ends together). "
                        "The rep buttons jump both videos to that rep.")
-            components.html(page, height=560, scrolling=False)
+            components.html(page, height=430, scrolling=False)
     else:
         st.warning("One of the sets has no annotated video.")
     st.markdown("#### Rep by rep")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from formcheck.workspace import accounts
 
+from . import common
 from .common import db_location, workspace
 
 
@@ -25,7 +26,7 @@ def render() -> None:
         go = st.form_submit_button("Log in", type="primary", icon=":material/login:")
     if go:
         if accounts.verify_login(ws, user, password):
-            st.session_state["coach_user"] = user.strip()
+            common.log_in(user.strip())
             st.rerun()  # the same address (/coach) is now the client list
         else:
             time.sleep(0.5)  # slows guessing a little more than the hash already does

@@ -20,6 +20,7 @@ def run_app(analyser: Callable[[], None]) -> None:
         st.navigation([page], position="hidden").run()
         return
     analyse = st.Page(analyser, title="Analyse a set", icon=":material/analytics:", default=True)
+    common.apply_cookie()
     if common.coach_user() is None:
         PAGES.clear()
         login = st.Page(login_page.render, title="Coach login", icon=":material/login:", url_path="coach")

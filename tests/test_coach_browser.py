@@ -152,6 +152,9 @@ def test_coach_and_client_workflow(coach_server, browser, tmp_path):
         coach.get_by_role("button", name="Log in").click()
         coach.get_by_role("heading", name="Clients").wait_for()
         coach.get_by_text("Bo Otherclient").first.wait_for()
+        coach.wait_for_timeout(500)
+        coach.reload()  # the login survives a reload (a cookie with a session token)
+        coach.get_by_role("heading", name="Clients").wait_for()
         form = coach.locator('[data-testid="stForm"]')
         form.get_by_label("Name").fill("Ana Newclient")
         form.get_by_role("button", name="Add client").click()
@@ -264,6 +267,12 @@ def test_coach_and_client_workflow(coach_server, browser, tmp_path):
         _nav(coach, "Clients")
         coach.get_by_role("heading", name="Clients").wait_for()
         _shoot(coach, shots, "07-client-list")
+        coach.get_by_role("button", name="Log out").click()
+        coach.get_by_role("button", name="Log in").wait_for()
+        coach.wait_for_timeout(500)
+        coach.reload()  # logged out for good: the cookie's session is gone
+        coach.get_by_role("button", name="Log in").wait_for()
+        assert "Ana Newclient" not in _body(coach)
 
     # The exported report, opened with no network, shows its video playing.
     offline = browser.new_context(viewport=PHONE, offline=True)

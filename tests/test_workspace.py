@@ -236,3 +236,17 @@ def test_coach_command_line_with_json(tmp_path, cli, small_video):
     assert code == 2 and "--yes" in err
     code, out, err = cli("coach", "--db", db, "report", "1")
     assert code == 2 and "no analysis yet" in err
+
+
+def test_login_sessions_keep_only_a_hash_and_end(ws):
+    accounts.add_coach(ws, "coach", "long enough pw")
+    token = accounts.start_session(ws, "coach")
+    assert accounts.session_user(ws, token) == "coach"
+    with ws.read() as conn:
+        assert token not in str(conn.execute(text("SELECT * FROM coach_sessions")).all())
+    for wrong in (None, "", token[:-1], "x" * 300):
+        assert accounts.session_user(ws, wrong) is None
+    accounts.end_session(ws, token)
+    assert accounts.session_user(ws, token) is None
+    old = accounts.start_session(ws, "coach", days=-1)  # already expired
+    assert accounts.session_user(ws, old) is None

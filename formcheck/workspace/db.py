@@ -60,6 +60,10 @@ jobs = Table("jobs", metadata,
 coaches = Table("coaches", metadata,
                 Column("id", Integer, primary_key=True), Column("username", Text, nullable=False, unique=True),
                 Column("password_hash", Text, nullable=False), Column("created_at", Text, nullable=False))
+coach_sessions = Table("coach_sessions", metadata,
+                       Column("token_sha256", Text, primary_key=True),
+                       Column("coach_id", BigInteger, ForeignKey("coaches.id", ondelete="CASCADE"), nullable=False),
+                       Column("created_at", Text, nullable=False), Column("expires_at", Float, nullable=False))
 upload_tokens = Table("upload_tokens", metadata,
                       Column("token", Text, primary_key=True),
                       Column("client_id", BigInteger, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
@@ -161,4 +165,5 @@ def row_dict(row) -> dict:
 
 
 __all__ = ["Workspace", "Connection", "metadata", "clients", "clips", "sets", "set_notes", "jobs", "coaches",
+           "coach_sessions",
            "upload_tokens", "finding_decisions", "row_dict"]

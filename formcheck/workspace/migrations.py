@@ -75,6 +75,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             username TEXT NOT NULL UNIQUE,
             password_hash TEXT NOT NULL,
             created_at TEXT NOT NULL)""",
+        """CREATE TABLE coach_sessions (
+            token_sha256 TEXT PRIMARY KEY,
+            coach_id BIGINT NOT NULL REFERENCES coaches(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at {float} NOT NULL)""",
         """CREATE TABLE upload_tokens (
             token TEXT PRIMARY KEY,
             client_id BIGINT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
