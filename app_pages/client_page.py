@@ -148,7 +148,8 @@ def _settings(ws, c: dict) -> None:
         except FormcheckError as exc:
             st.error(str(exc))
         else:
-            st.success("Saved. New sets use these settings; use Retry on a set to analyse it again.")
+            st.success("Saved. New sets use these settings; on a set's review page, \"Analyse again\" applies them "
+                       "to an older set.")
     st.divider()
     sure = st.checkbox(f"Delete {c['name']} and all their sets, notes and reports for good", key="del_sure")
     if st.button("Delete client", disabled=not sure, icon=":material/delete_forever:"):

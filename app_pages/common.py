@@ -31,8 +31,14 @@ def _workspace(db: str, files: str | None) -> Workspace:
 
 def workspace() -> Workspace:
     """The server's workspace (opened and migrated once), with its worker running."""
+    from formcheck.errors import FormcheckError
+
     db, files = db_location()
-    ws = _workspace(db, files)
+    try:
+        ws = _workspace(db, files)
+    except FormcheckError as exc:
+        st.error(f"The coach workspace could not be opened: {exc}", icon=":material/database:")
+        st.stop()
     if os.environ.get("FORMCHECK_COACH_WORKER", "1") != "0":
         _worker(db, str(ws.files)).ensure()
     return ws
@@ -82,6 +88,7 @@ def coach_user() -> str | None:
     if ss.get("coach_user") is None and not ss.get("cookie_checked"):
         ss["cookie_checked"] = True
         token = st.context.cookies.get(COOKIE)
+        token = token if isinstance(token, str) else None  # (a test harness without a browser has no cookies)
         user = accounts.session_user(workspace(), token) if token else None
         if user:
             ss["coach_user"], ss["coach_token"] = user, token

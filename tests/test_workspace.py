@@ -250,3 +250,14 @@ def test_login_sessions_keep_only_a_hash_and_end(ws):
     assert accounts.session_user(ws, token) is None
     old = accounts.start_session(ws, "coach", days=-1)  # already expired
     assert accounts.session_user(ws, old) is None
+
+
+def test_analysing_again_keeps_the_old_result_until_the_new_one_is_in(ws):
+    cid = clients.add_client(ws, "Ana")
+    set_id, _ = sets.import_clip(ws, cid, b"clip", name="a.mp4")
+    mark_analysed(ws, set_id, fake_result([["shrug"]]))
+    job = jobs.retry(ws, set_id)
+    assert jobs.retry(ws, set_id) == job  # asking twice queues once
+    s = sets.get_set(ws, set_id)
+    assert s["status"] == "analysed" and s["result"]["reps"][0]["faults"] == ["shrug"]
+    assert [h["set_id"] for h in sets.history(ws, cid)] == [set_id]

@@ -120,3 +120,17 @@ def test_the_report_embeds_the_video_or_zips_it_beside(analysed):
         assert names == [f"{stem}/annotated.mp4", f"{stem}/report.html"]
         assert z.read(f"{stem}/annotated.mp4") == video.read_bytes()
         assert 'src="annotated.mp4"' in z.read(f"{stem}/report.html").decode()
+
+
+def test_analysing_again_replaces_the_outputs_and_keeps_the_review(analysed):
+    ws, set_id = analysed
+    before = sets.get_set(ws, set_id)
+    review.add_note(ws, set_id, "kept across a new analysis")
+    jobs.retry(ws, set_id)
+    assert Worker(ws, model="lite").run(once=True) == 1
+    after = sets.get_set(ws, set_id)
+    assert after["status"] == "analysed" and after["outputs"] != before["outputs"]
+    assert not before["outputs"].exists() and (after["outputs"] / "results.json").exists()
+    assert [p.name for p in (ws.files / "sets" / str(set_id)).iterdir()] == [after["outputs"].name]
+    assert after["result"]["rep_count"] == before["result"]["rep_count"]
+    assert "kept across a new analysis" in [n["text"] for n in review.notes(ws, set_id)]

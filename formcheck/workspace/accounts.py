@@ -73,7 +73,7 @@ def start_session(ws: Workspace, username: str, days: float = SESSION_DAYS) -> s
 
 def session_user(ws: Workspace, token: str | None) -> str | None:
     """The coach a live session token belongs to, or None."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or not token or len(token) > 200:
         return None
     with ws.read() as conn:
         return conn.execute(select(coaches.c.username).join(coach_sessions, coach_sessions.c.coach_id == coaches.c.id)

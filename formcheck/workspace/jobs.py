@@ -27,13 +27,16 @@ def enqueue(conn: Connection, set_id: int) -> int:
 
 
 def retry(ws: Workspace, set_id: int) -> int:
-    """Queue a set again (after a failure, or to re-analyse with the client's new settings)."""
+    """Queue a set again (after a failure, or to re-analyse with the client's new settings); returns the job id
+    (the one already waiting, if any)."""
     with ws.tx() as conn:
         active = conn.execute(select(jobs.c.id).where(jobs.c.set_id == set_id,
                                                       jobs.c.state.in_(("queued", "running")))).first()
         if active is not None:
             return int(active.id)
-        conn.execute(update(sets).where(sets.c.id == set_id).values(status="queued", error=None))
+        # An analysed set keeps its result (and its place in the history) until the new one replaces it.
+        conn.execute(update(sets).where(sets.c.id == set_id, sets.c.status != "analysed")
+                     .values(status="queued", error=None))
         return enqueue(conn, set_id)
 
 

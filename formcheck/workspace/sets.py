@@ -63,6 +63,7 @@ def import_clip(ws: Workspace, client_id: int, source, *, name: str, recorded_on
     when = _check_date(recorded_on)
     sha, rel, size = store_clip(ws.files, source, suffix)
     if size == 0:
+        (ws.files / rel).unlink(missing_ok=True)  # never referenced: an empty clip is refused here
         raise VideoError(f"'{safe_name(name)}' is empty (0 bytes). Upload it again.")
     if size > MAX_CLIP_BYTES:
         raise VideoError(f"'{safe_name(name)}' is {size / 1e6:.0f} MB; the limit is {MAX_CLIP_BYTES / 1e6:.0f} MB.")
