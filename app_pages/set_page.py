@@ -7,7 +7,7 @@ import streamlit as st
 
 from formcheck.errors import FormcheckError
 from formcheck.workspace import findings as fx
-from formcheck.workspace import report, review, sets
+from formcheck.workspace import jobs, report, review, sets
 
 from .common import set_label, status_badge, workspace
 
@@ -156,13 +156,12 @@ def report_panel(ws, s: dict) -> None:
         name, mime, data = built[1]
         c1.download_button(f"Download {name}", data, file_name=name, mime=mime, icon=":material/download:",
                            key=f"dl-{s['id']}", type="primary")
-    from formcheck.workspace import jobs
-
-    if c2.button("Analyse again with the client's current settings", key=f"again-{s['id']}",
-                 icon=":material/refresh:", help="tempo target and faults not to check, from the client's page"):
-        jobs.retry(ws, s["id"])
-        st.toast("Queued: the new analysis replaces this one when it is done.")
-        shared = c2.toggle("Client can see this report on their page", value=bool(s["shared_at"]), key=f"share-{s['id']}")
+    shared = c2.toggle("Client can see this report on their page", value=bool(s["shared_at"]), key=f"share-{s['id']}")
     if shared != bool(s["shared_at"]):
         sets.set_shared(ws, s["id"], shared)
         st.rerun()
+    st.divider()
+    if st.button("Analyse again with the client's current settings", key=f"again-{s['id']}",
+                 icon=":material/refresh:", help="their tempo target and the faults not to check, from their page"):
+        jobs.retry(ws, s["id"])
+        st.toast("Queued: the new analysis replaces this one when it is done.")
