@@ -31,7 +31,10 @@ def _fmt(v, nd=1) -> str:
 
 
 def _diff(a, b, nd=1) -> str:
-    return "–" if a is None or b is None else f"{b - a:+.{nd}f}"
+    if a is None or b is None:
+        return "–"
+    d = round(b - a, nd)
+    return f"{d + 0.0:+.{nd}f}"  # (+ 0.0 turns -0.0 into 0.0)
 
 
 def differences(reps_a: list[dict], reps_b: list[dict]) -> list[dict]:

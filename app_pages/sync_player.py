@@ -71,8 +71,7 @@ body { margin:0; font: 14px system-ui, sans-serif; color:#0f172a; }
 @media (max-width: 640px) { .pair { gap: 6px; } figcaption { font-size: 11px; padding: 4px 6px; }
   button { padding: 5px 9px; } }
 figure { margin:0; background:#000; border-radius:10px; overflow:hidden; }
-video { width:100%; display:block; height: 330px; object-fit: contain; background:#000; }
-@media (max-width: 640px) { video { height: 200px; } }
+video { width:100%; display:block; height:auto; max-height: 330px; object-fit: contain; background:#000; }
 figcaption { background:#f1f5f9; padding:6px 10px; font-weight:600; }
 .bar { display:flex; flex-wrap:wrap; gap:6px; margin: 10px 0 0; align-items:center; }
 button { font: inherit; padding: 6px 12px; border-radius: 8px; border: 1px solid #cbd5e1; background:#fff; cursor:pointer; }

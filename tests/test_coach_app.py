@@ -57,3 +57,17 @@ def test_a_wrong_or_revoked_link_shows_nothing(workspace, token):
         text = _page_text(at)
         assert "not valid" in text
         assert "Ana" not in text and "Bo Hidden" not in text and not at.tabs
+
+
+def test_side_by_side_pairs_rep_boundaries_in_order():
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    from app_pages.sync_player import anchors
+
+    a = [{"start_s": 1.0, "end_s": 3.0}, {"start_s": 3.5, "end_s": 6.0}, {"start_s": 6.2, "end_s": 9.0}]
+    b = [{"start_s": 0.5, "end_s": 2.0}, {"start_s": 2.4, "end_s": 5.0}]
+    # Rep k's start meets rep k's start and its end its end; A's third rep has no partner.
+    assert anchors(a, b) == [[0.0, 0.0], [1.0, 0.5], [3.0, 2.0], [3.5, 2.4], [6.0, 5.0]]
+    # A rep missing its times, or out of order, is skipped rather than folding time back.
+    assert anchors([{"start_s": None, "end_s": 2.0}], [{"start_s": 1.0, "end_s": 2.5}]) == [[0.0, 0.0], [2.0, 2.5]]
