@@ -216,26 +216,37 @@ def test_deleting_is_explicit_and_complete(ws):
     assert not (ws.files / "sets" / str(set_id)).exists()
 
 
-def test_coach_command_line_with_json(tmp_path, cli, small_video):
+def _coach(capsys, *args) -> tuple[int, str, str]:
+    """`formcheck coach ARGS` in this process (the entry point itself is run once as a subprocess below)."""
+    from formcheck.cli.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["coach", *map(str, args)])
+    out, err = capsys.readouterr()
+    return done.value.code, out, err
+
+
+def test_coach_command_line_with_json(tmp_path, cli, capsys, small_video):
     db = tmp_path / "c.db"
-    code, out, err = cli("coach", "--db", db, "add-client", "Ana Lee", "--tempo", "3-0-1-1", "--link", "--json")
+    code, out, err = _coach(capsys, "--db", db, "add-client", "Ana Lee", "--tempo", "3-0-1-1", "--link", "--json")
     assert code == 0, err
     made = json.loads(out)
     assert made["client_id"] == 1 and len(made["token"]) >= 32
-    code, out, err = cli("coach", "--db", db, "import", "Ana Lee", small_video, "--date", "2025-02-03", "--load", "40",
-                         "--json")
+    code, out, err = _coach(capsys, "--db", db, "import", "Ana Lee", small_video, "--date", "2025-02-03",
+                            "--load", "40", "--json")
     assert code == 0, err
     assert json.loads(out)["status"] == "queued"
-    code, out, _ = cli("coach", "--db", db, "--json", "import", "1", small_video)
+    code, out, _ = _coach(capsys, "--db", db, "--json", "import", "1", small_video)
     assert json.loads(out) == {"set_id": 1, "new": False, "status": "queued", "error": None}
-    code, out, _ = cli("coach", "--db", db, "list", "--json")
-    assert [(c["name"], c["n_sets"], c["n_waiting"]) for c in json.loads(out)] == [("Ana Lee", 1, 1)]
-    code, out, err = cli("coach", "--db", db, "add-client", "X", "--tempo", "fast")
+    code, out, err = _coach(capsys, "--db", db, "add-client", "X", "--tempo", "fast")
     assert code == 2 and "Tempo must be" in err
-    code, out, err = cli("coach", "--db", db, "delete", "client", "Ana Lee")
+    code, out, err = _coach(capsys, "--db", db, "delete", "client", "Ana Lee")
     assert code == 2 and "--yes" in err
-    code, out, err = cli("coach", "--db", db, "report", "1")
+    code, out, err = _coach(capsys, "--db", db, "report", "1")
     assert code == 2 and "no analysis yet" in err
+    code, out, err = cli("coach", "--db", db, "list", "--json")  # the installed entry point, as a script uses it
+    assert code == 0, err
+    assert [(c["name"], c["n_sets"], c["n_waiting"]) for c in json.loads(out)] == [("Ana Lee", 1, 1)]
 
 
 def test_login_sessions_keep_only_a_hash_and_end(ws):
