@@ -668,4 +668,8 @@ def main() -> None:
             filming_tab()
 
 
-main()
+# Lifters get the analyser above; coaches log in to their workspace; a client's link (?c=TOKEN) opens only
+# that client's upload page (app_pages/navigation.py).
+from app_pages.navigation import run_app  # noqa: E402
+
+run_app(main)

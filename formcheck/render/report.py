@@ -11,7 +11,7 @@ import html
 import logging
 import re
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import cv2
 import numpy as np
@@ -96,7 +96,20 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
   .card { padding: 10px 12px; } .card .v { font-size: 19px; white-space: normal; overflow-wrap: anywhere; }
   th, td { padding: 7px 8px; } .tempo span { min-width: 1.9em; } .frames { grid-template-columns: 1fr; }
   .chart { padding: 8px; } .chart svg { min-width: 600px; } }
-@media print { body { background: #fff; } .chart, table, figure, .card { break-inside: avoid; } }
+.coach { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 14px 16px; margin-top: 22px; }
+.coach h2 { margin-top: 0; }
+.coach p { margin: 6px 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.repnote { display:block; margin-top: 4px; font-size: 13px; color: var(--ink); background:#eff6ff; border-radius: 6px;
+  padding: 3px 8px; overflow-wrap: anywhere; }
+.video { background:#000; border-radius: 12px; overflow:hidden; margin-top: 16px; }
+.video video { display:block; width: 100%%; max-height: 70vh; background:#000; }
+.print-only { display: none; }
+@media print { body { background: #fff; font-size: 12px; } header.top { background: #fff; color: var(--ink);
+  border-bottom: 2px solid var(--ink); } header.top .brand { color: var(--accent); } .meta, .meta b { color: var(--ink); }
+  .wrap { max-width: none; padding: 0 4mm; } .chart, table, figure, .card, .coach, ul.cues li { break-inside: avoid; }
+  h2 { break-after: avoid; } .video, .screen-only { display: none; } .print-only { display: block; }
+  .chart svg { min-width: 0; } .table-wrap { overflow: visible; } a { color: inherit; text-decoration: none; }
+  @page { margin: 14mm 12mm; } }
 """
 
 
@@ -147,8 +160,28 @@ def _chip(name: str) -> str:
     return f'<span class="chip" style="--c:{hex_color(fault_color(name))}">{_e(fault_title(name))}</span>'
 
 
-def _summary(result: AnalysisResult, d: dict) -> str:
-    s = d["summary"]
+def _kept_summary(result: AnalysisResult, keep: Callable[[int, str], bool]) -> dict:
+    """Clean reps, fault count and verdict counting only the findings kept."""
+    counts: dict[str, int] = {}
+    clean = 0
+    for ra in result.assessed:
+        names = [f.name for f in ra.findings if keep(ra.rep.index, f.name)]
+        clean += not names
+        for f in names:
+            counts[f] = counts.get(f, 0) + 1
+    n = len(result.assessed)
+    if not n:
+        verdict = "No reps found."
+    elif not counts:
+        verdict = f"{n} reps, nothing to correct."
+    else:
+        worst = max(counts, key=counts.get)
+        verdict = f"{n} reps; most common problem: {fault_title(worst).lower()} ({counts[worst]} of {n})."
+    return {"clean_reps": clean, "fault_counts": counts, "verdict": verdict}
+
+
+def _summary(result: AnalysisResult, d: dict, keep: Callable[[int, str], bool] | None = None) -> str:
+    s = d["summary"] if keep is None else {**d["summary"], **_kept_summary(result, keep)}
     n = d["rep_count"]
     avg = s["tempo_average"]
     names = ("eccentric", "pause", "concentric", "hold")
@@ -191,22 +224,26 @@ def _cues(d: dict) -> str:
     return f'<ul class="cues">{"".join(items)}</ul>'
 
 
-def _rep_table(result: AnalysisResult, keyframe_ids: Mapping[str, str]) -> str:
+def _rep_table(result: AnalysisResult, keyframe_ids: Mapping[str, str], keep: Callable[[int, str], bool] | None = None,
+               rep_notes: Mapping[int, list[str]] | None = None) -> str:
     if not result.assessed:
         return '<p class="note">No reps were found in this clip.</p>'
     rows = []
     for ra in result.assessed:
         r = ra.rep
-        bad_phase = {"hold": "short_hold" in ra.faults, "eccentric": "rushed_eccentric" in ra.faults}
+        findings = [f for f in ra.findings if keep is None or keep(r.index, f.name)]
+        names = {f.name for f in findings}
+        bad_phase = {"hold": "short_hold" in names, "eccentric": "rushed_eccentric" in names}
         tempo = "&thinsp;-&thinsp;".join(
             f'<span class="{"bad" if bad_phase.get(p) else ""}" title="{p}">{_fmt_s(v)}</span>'
             for p, v in zip(PHASES, r.tempo()))
-        if ra.findings:
+        if findings:
             faults = "".join(
                 f'{_chip(f.name)}<span class="detail">{_e(format_finding(f))} &middot; at {f.worst_s:.1f} s</span>'
-                for f in ra.findings)
+                for f in findings)
         else:
             faults = '<span class="chip ok">no faults seen</span>'
+        faults += "".join(f'<span class="repnote">{_e(t)}</span>' for t in (rep_notes or {}).get(r.index, []))
         frame_link = keyframe_ids.get(f"rep{r.index:02d}_top")
         rep_cell = f'<a href="#{frame_link}">{r.index}</a>' if frame_link else str(r.index)
         rows.append(f"<tr><td class=num><b>{rep_cell}</b></td><td class=num>{r.start_s:.1f}\u2013{r.end_s:.1f} s</td>"
@@ -260,9 +297,20 @@ def _keyframes(result: AnalysisResult, keyframes: Mapping[str, Path], ids: Mappi
     return f'<div class="frames">{"".join(figs)}</div>'
 
 
+def _video(src: str | None, name: str | None) -> str:
+    if not src:
+        return ""
+    return (f'<div class="video"><video controls playsinline preload="metadata" src="{_e(src)}" '
+            f'aria-label="annotated video"></video></div><p class="print-only note">The annotated video '
+            f'{"(" + _e(name) + ") " if name else ""}plays in the HTML version of this report.</p>')
+
+
 def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None = None,
                  keyframes: Mapping[str, Path] | None = None, video_name: str | None = None,
-                 note: str | None = None) -> str:
+                 note: str | None = None, keep_finding: Callable[[int, str], bool] | None = None,
+                 cues: list[dict] | None = None, intro_html: str | None = None, title: str | None = None,
+                 meta_html: str | None = None, rep_notes: Mapping[int, list[str]] | None = None,
+                 video_src: str | None = None) -> str:
     """The report as one self-contained HTML string.
 
     Args:
@@ -271,16 +319,31 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
         keyframes: key frame name (e.g. 'rep01_top', 'rep03_shrug') -> PNG path; embedded as JPEG data URIs.
         video_name: file name of the annotated video next to the report (mentioned, never embedded).
         note: a message shown above the key frames (e.g. why there are none).
+        keep_finding: keep_finding(rep, fault name) -> False leaves that finding out everywhere (summary, rep
+            table, key frames), e.g. one a coach dismissed.
+        cues: replaces the analysis's cues under "What to work on" (dicts with "text", optional "fault").
+        intro_html: trusted HTML placed above the summary (the caller escapes what it holds).
+        title, meta_html: replace the page title and the header's right-hand side (meta_html is trusted HTML).
+        rep_notes: rep number -> notes shown in that rep's row.
+        video_src: URL of the annotated video (a data URI or a file name beside the report), played in the page.
     """
     d = result.to_dict()
+    if cues is not None:
+        d["cues"] = cues
     keyframes = dict(keyframes or {})
+    if keep_finding is not None:
+        keyframes = {k: v for k, v in keyframes.items()
+                     if k.endswith("_top") or not k[3:5].isdigit() or keep_finding(int(k[3:5]), k[6:])}
     ids = {name: f"frame-{name}" for name in keyframes}
     video = d.get("video") or {}
     src = Path(video.get("path") or "").name or "poses"
     span = ""
     if video.get("analysed_from_s") is not None:
         span = f"{video['analysed_from_s']:.1f}\u2013{video['analysed_to_s']:.1f} s"
-    title = f"{d['exercise_name'][:1].upper()}{d['exercise_name'][1:]} \u2014 form report"
+    title = title or f"{d['exercise_name'][:1].upper()}{d['exercise_name'][1:]} \u2014 form report"
+    if meta_html is None:
+        meta_html = (f"<b>{_e(src)}</b><br>{_e(span)} &middot; {video.get('fps', 0):.3g} fps &middot;\n    "
+                     f"{video.get('width', '?')}&times;{video.get('height', '?')}")
     legend = "".join(f'<span><i style="--c:{hex_color(c)}"></i>{k} faults</span>' for k, c in KIND_COLORS.items())
     parts = [f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -291,17 +354,18 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
 <body>
 <header class="top"><div class="wrap">
   <div><div class="brand">formcheck</div><h1>{_e(title)}</h1></div>
-  <div class="meta"><b>{_e(src)}</b><br>{_e(span)} &middot; {video.get('fps', 0):.3g} fps &middot;
-    {video.get('width', '?')}&times;{video.get('height', '?')}</div>
+  <div class="meta">{meta_html}</div>
 </div></header>
 <main class="wrap">
-{_summary(result, d)}
+{intro_html or ""}
+{_summary(result, d, keep_finding)}
+{_video(video_src, video_name)}
 {"".join(f'<p class="warn">{_e(w)}</p>' for w in d["warnings"])}
 <h2>What to work on</h2>
 {_cues(d)}
 <h2>Rep by rep</h2>
 <div class="legend">{legend}</div>
-{_rep_table(result, ids)}
+{_rep_table(result, ids, keep_finding, rep_notes)}
 <h2>Not measured from this view <small>and how to film to measure it</small></h2>
 {_not_measurable(d)}"""]
     if charts_svg:
@@ -315,7 +379,7 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
         parts.append(_keyframes(result, keyframes, ids))
     elif not note:
         parts.append('<p class="note">No key frames: no reps were found.</p>')
-    if video_name:
+    if video_name and not video_src:
         parts.append(f'<p class="note">The annotated video is <b>{_e(video_name)}</b>, saved next to this report: '
                      "skeleton, trunk line, shrug gauge, rep counter, tempo timer and faults drawn on every frame.</p>")
     parts.append(f"""<footer>Made with formcheck from one camera. Shrug and retraction are <i>proxies</i>
