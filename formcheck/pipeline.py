@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis.core import analyse
+from .analysis.setwindow import analyse_set
 from .analysis.signals import EXERCISES, VIEWS
 from .config import load_user_profile, check_profile_data
 from .errors import OptionError, PoseDataError
@@ -97,8 +97,13 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
     if series.detection_rate < 0.8:
         warn.append(f"The lifter was found in only {series.detection_rate:.0%} of frames; results cover those frames.")
 
-    a = analyse(series, exercise=exercise, view=view, target=target_given.as_tuple() if target_given else None,
-                user=user)
+    chosen = (options or {}).get("start_s") is not None or (options or {}).get("end_s") is not None
+    a, window, series = analyse_set(series, find_set=not chosen and not series.source.get("live"),
+                                    exercise=exercise, view=view, user=user,
+                                    target=target_given.as_tuple() if target_given else None)
+    video["analysed_from_s"], video["analysed_to_s"] = round(window.start_s, 3), round(window.end_s, 3)
+    if window.text():
+        warn.insert(0, window.text())
     reps, assessed = a.reps, a.assessed
     if not reps:
         warn.append("No reps were found. Check the exercise (use --exercise), that the whole movement is in view, "
@@ -117,7 +122,8 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
                           view_source=a.view_source, target_tempo=a.target, assessed=assessed, cues=a.cues,
                           measurable=a.measurable, warnings=warn, series=series, signals=a.signals, phase=phase,
                           rep_of_frame=rep_no, rep_signal_name=a.rep_signal_name, profile=a.profile,
-                          exercise_candidates=_candidates(a), options=dict(options or {}))
+                          exercise_candidates=_candidates(a), set_window=window.to_dict(),
+                          options=dict(options or {}))
 
 
 def _candidates(a) -> list[dict]:

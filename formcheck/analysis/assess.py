@@ -148,7 +148,7 @@ def _unmeasurable(ctx: RepContext, visibility: np.ndarray) -> dict[str, str]:
     return out
 
 
-def partial_reason(rep: Rep) -> str | None:
+def partial_reason(rep: Rep, frozen=()) -> str | None:
     """Why a rep is cut by the clip's edges (counted, but not judged), or None when the clip shows it whole.
 
     Read by the segmenter's own speed rule: a pull still moving on the clip's first frame began before the
@@ -156,6 +156,9 @@ def partial_reason(rep: Rep) -> str | None:
     """
     if rep.extra.get("started_before_clip"):
         return "the clip starts during this rep's pull"
+    end = rep.bottom_s if rep.bottom_s is not None else rep.end_s
+    if any(a < end and b > rep.start_s for a, b in frozen):
+        return "the video freezes during this rep (an edited still)"
     if rep.bottom_s is None:
         return "the clip ends before this rep's lowering"
     if rep.extra.get("lowering_cut"):
@@ -176,7 +179,7 @@ def set_stats(signals: Signals, reps: list[Rep], profile: Profile, exercise: str
 
 def assess_reps(signals: Signals, reps: list[Rep], profile: Profile, visibility: np.ndarray,
                 target: tuple[float, float, float, float] | None, exercise: str,
-                also: tuple[str, ...] = ()) -> list[RepAssessment]:
+                also: tuple[str, ...] = (), frozen=()) -> list[RepAssessment]:
     """Metrics and findings for each rep.
 
     Args:
@@ -187,6 +190,7 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: Profile, visibility:
         target: target tempo (eccentric, pause, concentric, hold) seconds, or None when nobody set one.
         exercise: exercise key.
         also: other exercises it may be (unsure detection): faults any of them implies are not judged.
+        frozen: (start_s, end_s) frozen stills in the video: reps across them are counted, not judged.
     """
     stats = set_stats(signals, reps, profile, exercise, target)
     off = set(profile.faults_off)
@@ -194,7 +198,7 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: Profile, visibility:
     out: list[RepAssessment] = []
     for r in reps:
         ctx = RepContext(r, signals, profile, exercise, target, stats)
-        ra = RepAssessment(r, unmeasurable=_unmeasurable(ctx, visibility), partial=partial_reason(r))
+        ra = RepAssessment(r, unmeasurable=_unmeasurable(ctx, visibility), partial=partial_reason(r, frozen))
         ecc, pause, conc, hold = r.tempo()
         ra.metrics.update({"concentric_s": (conc, "s"), "hold_s": (hold, "s"), "eccentric_s": (ecc, "s"),
                            "pause_s": (pause, "s"), "range": (r.amplitude, range_unit)})

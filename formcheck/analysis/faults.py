@@ -69,16 +69,23 @@ class FaultDef:
         return self.cue_by_exercise.get(exercise or "", self.cue)
 
     def exceeded(self, value: float, threshold: float, bad: str | None = None, unit: str | None = None) -> bool:
-        """The decision: value on the bad side of the threshold (at it counts as bad for 'above'), compared at
-        the precision the value is shown with, so "0.5 s (needs at least 0.5 s)" can never be a fault."""
-        step = PRECISION[unit or self.unit]
-        v, thr = round(value / step) * step, round(threshold / step) * step
-        return v >= thr if (bad or self.bad) == "above" else v < thr
+        """The decision: value on the bad side of the threshold (at it counts as bad for 'above'). How sure it is
+        comes from the margin (:func:`formcheck.analysis.assess.judge`); :func:`describe` shows the two numbers
+        with enough digits that a fault never reads "0.5 s (needs at least 0.5 s)"."""
+        return value >= threshold if (bad or self.bad) == "above" else value < threshold
 
 
-#: The precision each unit is shown with (and compared at): s to 0.1, degrees to 1, torso lengths and ratios
-#: to 1 %.
-PRECISION = {"s": 0.1, "deg": 1.0, "torso": 0.01, "ratio": 0.01}
+#: The precision each unit is shown with at least: s to 0.1, degrees to 1, torso lengths and ratios to 1 %.
+DECIMALS = {"s": 1, "deg": 0, "torso": 0, "ratio": 0}
+
+
+def _shown(value: float, threshold: float, decimals: int, scale: float = 1.0) -> tuple[str, str]:
+    """Both numbers at the unit's precision, with more digits (up to 3 more) while they would read the same."""
+    for d in range(decimals, decimals + 4):
+        a, b = f"{value * scale:.{d}f}", f"{threshold * scale:.{d}f}"
+        if a != b or value == threshold:
+            return a, b
+    return a, b
 
 
 def describe(fid: str, value: float, threshold: float, unit: str, bad: str | None = None) -> str:
@@ -86,14 +93,17 @@ def describe(fid: str, value: float, threshold: float, unit: str, bad: str | Non
     below = (bad or (FAULTS[fid].bad if fid in FAULTS else "above")) == "below"
     need = "needs at least" if below else "limit"
     if unit == "torso":
-        return f"{value * 100:+.0f}% of torso length ({need} {threshold * 100:.0f}%)"
+        v, t = _shown(value, threshold, DECIMALS[unit], 100.0)
+        return f"{'+' if value > 0 else ''}{v}% of torso length ({need} {t}%)"
     if unit == "deg":
-        return f"{value:.0f}\u00b0 ({need} {threshold:.0f}\u00b0)"
+        v, t = _shown(value, threshold, DECIMALS[unit])
+        return f"{v}\u00b0 ({need} {t}\u00b0)"
     if unit == "s":
-        return f"{value:.1f} s ({need} {threshold:.1f} s)"
+        v, t = _shown(value, threshold, DECIMALS[unit])
+        return f"{v} s ({need} {t} s)"
     if unit == "ratio":
-        return f"{value:.0%} of your best reps ({need} {threshold:.0%})" if fid == "partial_range" else \
-            f"{value:.0%} ({need} {threshold:.0%})"
+        v, t = _shown(value, threshold, DECIMALS[unit], 100.0)
+        return f"{v}% of your best reps ({need} {t}%)" if fid == "partial_range" else f"{v}% ({need} {t}%)"
     return f"{value:.3g} {unit} ({need} {threshold:.3g})"
 
 
