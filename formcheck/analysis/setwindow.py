@@ -8,8 +8,8 @@ clip holds the set and says what it left out:
 - **shots**: hard cuts come from the video pass (PySceneDetect, see
   :mod:`formcheck.shots`); a poses file without them falls back on the pose itself
   (the body jumping in size or place between two frames is a cut, never a movement);
-- **frozen stills**: spans where the video repeats one frame (from the video pass)
-  are blanked, so they cannot become a pause or a hold;
+- **frozen stills**: spans where the video repeats one frame (from the video pass):
+  a rep across one is counted but its timing is not judged (the still is not a pause);
 - **the set**: of several shots, the one with the most reps (then the longest)
   holds the set; the others are reported, not analysed;
 - **set-up and put-down**: a "rep" at the start or end of the set that looks
@@ -37,7 +37,7 @@ class SetWindow:
         start_s, end_s: the part analysed.
         clip_start_s, clip_end_s: the part of the clip that was read.
         left_out: [{"start_s", "end_s", "why"}] in time order.
-        frozen: [(start_s, end_s)] frozen stills inside the set (blanked, not analysed).
+        frozen: [(start_s, end_s)] frozen stills inside the set (reps across them are not judged).
     """
 
     start_s: float
@@ -56,7 +56,7 @@ class SetWindow:
         if self.whole:
             return ""
         parts = [f"{a['start_s']:.1f}-{a['end_s']:.1f} s {a['why']}" for a in self.left_out]
-        parts += [f"{a:.1f}-{b:.1f} s is a frozen still (not read)" for a, b in self.frozen]
+        parts += [f"{a:.1f}-{b:.1f} s is a frozen still (its rep is not judged)" for a, b in self.frozen]
         return f"Analysed {self.start_s:.1f}-{self.end_s:.1f} s: the set; " + "; ".join(parts) + "."
 
     def to_dict(self) -> dict:
@@ -125,19 +125,6 @@ def trim(series: PoseSeries, start_s: float, end_s: float) -> PoseSeries:
                       series.visibility[m], series.frame_size, series.fps, dict(series.source))
 
 
-def blank(series: PoseSeries, spans: list[tuple[float, float]]) -> PoseSeries:
-    """The series with the frames inside spans marked as 'nobody found' (NaN)."""
-    if not spans:
-        return series
-    m = np.zeros(len(series), bool)
-    for a, b in spans:
-        m |= (series.times_s >= a) & (series.times_s <= b)
-    xy, w, v = series.image_xy.copy(), series.world_xyz.copy(), series.visibility.copy()
-    xy[m], w[m], v[m] = np.nan, np.nan, np.nan
-    return PoseSeries(series.times_s, series.frame_index, xy, w, v, series.frame_size, series.fps,
-                      dict(series.source))
-
-
 def edge_outliers(reps, trunk_deg: np.ndarray, times_s: np.ndarray) -> tuple[list[int], list[int]]:
     """Indices of the reps at the start and at the end of the set that are set-up or put-down, not reps:
     more than 2.5x the set's median rep duration, an amplitude outside 0.45-1.8x its median, or the trunk
@@ -175,7 +162,7 @@ def analyse_set(series: PoseSeries, *, find_set: bool = True, **options):
         series: the whole clip's poses; ``series.source`` may carry ``cuts_s`` and ``frozen_s`` from the video
             pass.
         find_set: False when the user chose the part to analyse (--start/--end): frozen stills are still
-            blanked, but no shot is dropped and no rep is called set-up.
+            reported, but no shot is dropped and no rep is called set-up.
 
     Returns:
         (the analysis, the SetWindow, the series analysed).
@@ -193,14 +180,14 @@ def analyse_set(series: PoseSeries, *, find_set: bool = True, **options):
         shot_list = shots(series, cuts)
         if len(shot_list) > 1:
             def score(span):
-                sub = blank(trim(series, *span), frozen_all)
+                sub = trim(series, *span)
                 n = len(analyse(sub, **options).reps) if sub.detected.sum() >= 10 else 0
                 return n, span[1] - span[0]
             start, end = max(shot_list, key=score)
             for a, b in shot_list:
                 if (a, b) != (start, end):
                     left_out.append({"start_s": a, "end_s": b, "why": "is another shot (not the set)"})
-    sub = blank(trim(series, start, end), frozen_all)
+    sub = trim(series, start, end)
     a = analyse(sub, frozen=frozen_all, **options)
     if find_set and a.reps:
         head, tail = edge_outliers(a.reps, a.signals["trunk_inclination"], a.signals.times_s)
@@ -212,7 +199,7 @@ def analyse_set(series: PoseSeries, *, find_set: bool = True, **options):
             if tail:
                 left_out.append({"start_s": new_end, "end_s": end, "why": "was putting the weight down"})
             start, end = max(start, new_start), min(end, new_end)
-            sub = blank(trim(series, start, end), frozen_all)
+            sub = trim(series, start, end)
             a = analyse(sub, frozen=frozen_all, **options)
     frozen = [(max(x, start), min(y, end)) for x, y in frozen_all if y > start and x < end]
     window = SetWindow(start, end, *clip, sorted(left_out, key=lambda d: d["start_s"]), frozen)
