@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from formcheck.pipeline import analyze  # noqa: E402
 from formcheck.pose import estimate_video  # noqa: E402
-from formcheck.synthetic import make_spec, render_clip  # noqa: E402
+from formcheck.synthetic import make_spec, render_clip, render_clip_with_cut  # noqa: E402
 
 SCORED_FAULTS = ("shrug", "swing", "rushed_eccentric", "short_hold")
 
@@ -63,14 +63,20 @@ SUITE: list[tuple[str, str, dict]] = [
     ("shrug_front_30", "shrug_front", {"fps": 30}),
     ("shrug_side_30", "shrug_side", {"fps": 30}),
     ("shrug_front_60", "shrug_front", {"fps": 60, "seed": 5}),
+    ("cable_row_rear_30", "cable_row_rear", {"fps": 30}),
+    # A close-up shot (two reps filmed from the front, zoomed in), a hard cut, then the set from the side.
+    ("cut_then_set_30", "row_side_shrug", {"fps": 30, "cut_from": {"preset": "row_front_clean", "reps": 2,
+                                                                      "size": (640, 480)}}),
 ]
 QUICK = ("row_side_shrug_30", "row_front_shrug_30", "row_side_fast_ecc_30", "shrug_front_30")
 
 
 def clip_path(cache: Path, name: str, preset: str, overrides: dict) -> Path:
     """Cached clips are keyed by the whole spec, so changing a preset's script renders the clip again."""
-    spec = make_spec(preset, **overrides)
-    text = json.dumps(dataclasses.asdict(spec), sort_keys=True, default=str)
+    ov = {k: v for k, v in overrides.items() if k != "cut_from"}
+    spec = make_spec(preset, **ov)
+    text = json.dumps([dataclasses.asdict(spec), overrides.get("cut_from")], sort_keys=True, default=str) \
+        if "cut_from" in overrides else json.dumps(dataclasses.asdict(spec), sort_keys=True, default=str)
     key = hashlib.sha1(text.encode()).hexdigest()[:10]
     return cache / f"{name}-{key}.mp4"
 
@@ -80,7 +86,14 @@ def ensure_clip(cache: Path, name: str, preset: str, overrides: dict) -> tuple[P
     truth_path = path.with_suffix(".json")
     if not (path.exists() and truth_path.exists()):
         cache.mkdir(parents=True, exist_ok=True)
-        render_clip(make_spec(preset, **overrides), path)
+        ov = dict(overrides)
+        cut = ov.pop("cut_from", None)
+        if cut:
+            first = dict(cut)
+            render_clip_with_cut(make_spec(first.pop("preset"), fps=ov.get("fps", 30), camera_distance_m=2.2,
+                                           **first), make_spec(preset, **ov), path)
+        else:
+            render_clip(make_spec(preset, **ov), path)
     return path, json.loads(truth_path.read_text())
 
 

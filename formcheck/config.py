@@ -50,6 +50,7 @@ class Section(BaseModel):
 
 class FilterCfg(Section):
     min_visibility: Frac = Field(description="landmarks seen with less visibility are treated as missing")
+    min_visibility_arms: Frac = Field(description="the same for elbows and wrists")
     max_gap_s: Seconds = Field(description="longest gap bridged by interpolation (s)")
     cutoff_hz: Pos = Field(description="low-pass cut-off for landmark tracks (Hz)")
 
@@ -206,7 +207,9 @@ class ProfileBody(Section):
     target_tempo: list[Annotated[float, Field(ge=0.0, le=30.0)]] | None = Field(
         min_length=4, max_length=4, description="eccentric-pause-concentric-hold (s); null: tempo is reported, "
                                                 "not judged")
-    min_landmark_visibility: Frac
+    min_landmark_visibility: Frac = Field(description="a measurement needs its landmarks at least this visible "
+                                                      "(median over the rep)")
+    min_landmark_visibility_arms: Frac = Field(description="the same for elbows and wrists")
     rotation_from_side: bool
     trend: TrendCfg
     detect: DetectCfg

@@ -120,6 +120,12 @@ class RepAssessment:
         return [f.name for f in self.findings if f.status == "check"]
 
 
+def _needed(name: str, prof: Profile) -> float:
+    """How visible a landmark must be for a measurement that needs it."""
+    arm = name.endswith(("_elbow", "_wrist"))
+    return prof.min_landmark_visibility_arms if arm else prof.min_landmark_visibility
+
+
 def _far_side(name: str, near: str) -> bool:
     return name.startswith("left_" if near == "right" else "right_")
 
@@ -134,7 +140,7 @@ def _unmeasurable(ctx: RepContext, visibility: np.ndarray) -> dict[str, str]:
     for group, cap in CAPABILITIES.items():
         why = view_reason(group, ctx.view, rotation_from_side=prof.rotation_from_side)
         if why is None and med is not None and cap.landmarks:
-            low = sorted({PLAIN[n] for n in cap.landmarks if med[L[n]] < prof.min_landmark_visibility and
+            low = sorted({PLAIN[n] for n in cap.landmarks if med[L[n]] < _needed(n, prof) and
                           not (ctx.view == "side" and _far_side(n, sig.near_side))})
             if low:
                 why = f"{' and '.join(low)} not clearly visible"

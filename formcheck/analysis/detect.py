@@ -89,7 +89,11 @@ def exercise_features(pose: CleanPose, signals: Signals) -> dict[str, float]:
     arm_ratio: the less moving arm's image travel over the more moving one's (one-arm rows: low);
     trunk_deg: trunk from vertical in the image, side and oblique views only (NaN otherwise).
     """
-    w = pose.world_xyz
+    w = pose.world_xyz.copy()
+    # Hidden hands (a seated row seen from behind) have made-up 3-D places: where the hands go is unknown.
+    wrists = [L["left_wrist"], L["right_wrist"]]
+    if np.nanmedian(np.nan_to_num(pose.visibility[:, wrists], nan=0.0)) < 0.3:
+        w[:, wrists] = np.nan
     mid = lambda a, b: (w[:, L[a]] + w[:, L[b]]) / 2  # noqa: E731
     sh, hip, knee = mid("left_shoulder", "right_shoulder"), mid("left_hip", "right_hip"), mid("left_knee", "right_knee")
     torso_m = float(np.nanmedian(np.linalg.norm(sh - hip, axis=1)))
@@ -99,8 +103,9 @@ def exercise_features(pose: CleanPose, signals: Signals) -> dict[str, float]:
     knees_seen = np.nanmedian(pose.visibility[:, [L["left_knee"], L["right_knee"]]])
     xy = pose.image_xy
     travel = []
+    hand = "elbow" if not np.isfinite(w[:, L["left_wrist"]]).any() else "wrist"  # hidden hands: the elbows
     for side in ("left", "right"):
-        d = np.linalg.norm(xy[:, L[f"{side}_wrist"]] - xy[:, L[f"{side}_shoulder"]], axis=1)
+        d = np.linalg.norm(xy[:, L[f"{side}_{hand}"]] - xy[:, L[f"{side}_shoulder"]], axis=1)
         travel.append(_spread(d))
     arm_ratio = min(travel) / max(travel) if all(np.isfinite(travel)) and max(travel) > 0 else float("nan")
     incl = signals["trunk_inclination"] if signals.view in ("side", "oblique") else np.full(len(xy), np.nan)
@@ -146,10 +151,12 @@ def detect_exercise(pose: CleanPose, signals: Signals, cfg: ExerciseDetectCfg) -
     shrug = min(hands_still, shoulders, theirs)
     if signals.view == "side":
         shrug = min(shrug, 1.0 - _score(f["flexion_range"], cfg.shrug_max_flexion_deg, 2 * cfg.shrug_max_flexion_deg))
+    # Where the hands go (unknown when they are hidden: then no reason to think they go up).
     overhead = _score(f["hands_above_nose"], cfg.pulldown_hands_above_nose_torso - 0.15,
-                      cfg.pulldown_hands_above_nose_torso + 0.15)
-    to_face = _score(f["hands_above_shoulders"], cfg.face_pull_hands_above_shoulders_torso - 0.1,
-                     cfg.face_pull_hands_above_shoulders_torso + 0.1) * (1.0 - overhead)
+                      cfg.pulldown_hands_above_nose_torso + 0.15) if np.isfinite(f["hands_above_nose"]) else 0.0
+    to_face = (_score(f["hands_above_shoulders"], cfg.face_pull_hands_above_shoulders_torso - 0.1,
+                      cfg.face_pull_hands_above_shoulders_torso + 0.1) if np.isfinite(f["hands_above_shoulders"])
+               else 0.0) * (1.0 - overhead)
     row = (1.0 - shrug) * (1.0 - overhead) * (1.0 - to_face)
     seated = _score(f["thigh_deg"], cfg.seated_min_thigh_deg - 10, cfg.seated_min_thigh_deg + 10)
     # One arm at a time: from the front by the arms' travel, from the side by their elbow angles (the far arm

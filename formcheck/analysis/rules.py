@@ -257,7 +257,8 @@ def rotation(c: RepContext) -> Reading | None:
 # --- left / right -----------------------------------------------------------------------------------------------
 
 def side_travel(c: RepContext) -> float | None:
-    """Shorter arm's travel over the longer arm's, start to top of a rep (1.0 = even; None if not comparable)."""
+    """Shorter arm's travel over the longer arm's, start to top of a rep (1.0 = even; None if not comparable:
+    one arm only, or the elbows alone when the hands are hidden)."""
     path = c.signals.hand_path
     if path is None or path.shape[1] != 8:
         return None

@@ -86,8 +86,15 @@ def pose_cuts(series: PoseSeries, jump_torso: float = 0.6, scale_change: float =
         size = max(torso[a], torso[b])
         moved = float(np.linalg.norm(((sh[b] + hip[b]) - (sh[a] + hip[a])) / 2)) / size
         scaled = abs(torso[b] - torso[a]) / size
+        turned = abs(width[b] - width[a]) / size  # the camera's angle changed: the shoulders' span jumps
         # A zoom or a cut moves the body too; a twist or a turn changes its apparent size in place.
-        if not (moved > jump_torso or (scaled > scale_change and moved > 0.25 * jump_torso)):
+        if not (moved > jump_torso or turned > scale_change or (scaled > scale_change and moved > 0.25 * jump_torso)):
+            continue
+        # A cut is a step between two frames; a fast turn or twist is a ramp over several.
+        near = [k for k in idx if k not in (a, b) and abs(series.times_s[k] - series.times_s[b]) <= 0.2]
+        steps = [abs(width[k] - width[k - 1]) / size + abs(torso[k] - torso[k - 1]) / size
+                 for k in near if k - 1 >= 0 and ok[k - 1]]
+        if steps and max(steps) > 0.3 * (turned + scaled):
             continue
         # ... and after a cut the body stays where the new shot puts it; a tracking glitch comes back.
         t = series.times_s
@@ -98,7 +105,8 @@ def pose_cuts(series: PoseSeries, jump_torso: float = 0.6, scale_change: float =
         mid = (sh + hip) / 2
         size = float(np.median(np.concatenate([torso[before], torso[after]])))
         stays = np.linalg.norm(np.median(mid[after], 0) - np.median(mid[before], 0)) / size > 0.5 * jump_torso or \
-            abs(np.median(torso[after]) - np.median(torso[before])) / size > 0.7 * scale_change
+            abs(np.median(torso[after]) - np.median(torso[before])) / size > 0.7 * scale_change or \
+            abs(np.median(width[after]) - np.median(width[before])) / size > 0.7 * scale_change
         if stays:
             cuts.append(float((t[a] + t[b]) / 2))
     return cuts

@@ -153,8 +153,10 @@ def _shoulder_back(g: Geometry) -> np.ndarray:
 
 
 def _shoulder_width(g: Geometry) -> np.ndarray:
-    """World shoulder width relative to its clip median (1.0); narrows as the blades retract."""
-    width = np.linalg.norm(g.pw("left_shoulder") - g.pw("right_shoulder"), axis=1)
+    """Shoulder width in the image relative to its clip median (1.0); narrows as the blades retract (front and
+    rear: the camera faces the shoulder line). In the image, not in 3-D: BlazePose's depth from behind is a
+    guess (the 3-D width widened by 13-28 % where the image showed the scripted shoulders come together)."""
+    width = np.linalg.norm(g.p("left_shoulder") - g.p("right_shoulder"), axis=1)
     return width / np.nanmedian(width)
 
 
@@ -209,10 +211,15 @@ def hand_path(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
         up, scale = g.u, g.torso_px
     across = np.stack([-up[:, 1], up[:, 0]], axis=1)
 
+    # Wrist and elbow: near the face (face pulls) the hands barely move while the elbows still do. Seen from
+    # behind, a seated row hides the hands in front of the body: then the elbows alone carry the pull.
+    seen = {j: np.isfinite(g.p(f"left_{j}")[:, 0]).mean() + np.isfinite(g.p(f"right_{j}")[:, 0]).mean()
+            for j in ("wrist", "elbow")}
+    joints = ("elbow",) if g.view != "side" and seen["wrist"] < 1.0 <= seen["elbow"] else ("wrist", "elbow")
+
     def rel(side: str) -> np.ndarray:
-        # Wrist and elbow: near the face (face pulls) the hands barely move while the elbows still do.
         cols = []
-        for joint in ("wrist", "elbow"):
+        for joint in joints:
             d = (g.p(f"{side}_{joint}") - g.p(f"{side}_shoulder")) / scale
             cols += [(d * up).sum(1), (d * across).sum(1)]
         return np.stack(cols, axis=1)
@@ -268,12 +275,18 @@ def _hand_travel(g: Geometry) -> np.ndarray:
     proj = xc @ vt[0]
     f = flex[ok]
     good = np.isfinite(f)
-    if good.sum() > 3 and np.corrcoef(proj[good], f[good])[0, 1] < 0:
+    r = np.corrcoef(proj[good], f[good])[0, 1] if good.sum() > max(3, 0.5 * len(f)) else np.nan
+    if not np.isfinite(r):
+        # No elbow angle to go by (the hands hidden, seen from behind): a pull takes the elbows away from the
+        # shoulders in the image (from an arm reaching at the camera or away from it to beside the trunk).
+        d = np.nanmean(np.stack([np.linalg.norm(g.p(f"{s}_elbow") - g.p(f"{s}_shoulder"), axis=1)
+                                 for s in ("left", "right")]), axis=0)[ok]
+        fine = np.isfinite(d)
+        r = np.corrcoef(proj[fine], d[fine])[0, 1] if fine.sum() > 3 else np.nan
+    if np.isfinite(r) and r < 0:
         proj = -proj
     out[ok] = proj
     return out
-
-
 
 
 def _rotation_2d(g: Geometry) -> np.ndarray:
