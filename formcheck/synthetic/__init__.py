@@ -29,7 +29,8 @@ to that bar (BlazePose's hips are 6-10 % off there).
 from .body import BodyDims, Pose3D, build_pose
 from .camera import VIEWS, Camera, view_yaw
 from .clip import (PRESETS, TRUTH_JOINTS, Clip, ClipSpec, iter_frames, list_presets, make_spec, parse_size,
-                   plan_clip, render_clip, render_clip_with_cut, short_spec, truth)
+                   plan_clip, render_clip, short_spec, truth)
+from .edits import render_clip_with_cut
 from .exercises import EXERCISES
 from .figure import Palette, render_pose
 from .timeline import FAULT_NAMES, FAULT_THRESHOLDS, PHASES, RepSpec, parse_tempo
