@@ -4,18 +4,21 @@ Run with ``streamlit run app.py``.
 
 Thin on purpose: widgets, layout and ``st.*`` calls only; every number comes
 from the ``formcheck`` package. Each browser session keeps its own state in
-``st.session_state`` (nothing mutable lives at module level), and analyses are
-cached by the video's sha256 plus the options (``st.cache_resource`` slots), with
-their output folders under a temporary directory, so a rerun never redoes the work.
+``st.session_state`` (nothing mutable lives at module level). Uploads and results
+live in the session's own private folder (:mod:`formcheck.workdir`: one 0700 folder
+per server, one per session, removed when the session ends or idles too long), and
+analyses are cached per session by the video's sha256 plus the options, so a rerun
+never redoes the work and no session ever sees another's files, names or paths.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+import secrets
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -27,10 +30,18 @@ from formcheck.analysis.signals import EXERCISES, VIEWS
 from formcheck.pose import MODELS
 from formcheck.progress import format_eta
 from formcheck.video import VIDEO_EXTENSIONS
+from formcheck.workdir import DEFAULT_RETENTION_S, WorkArea, display_name, safe_file_name, scrub_paths
 
+log = logging.getLogger("formcheck.app")
 APP_DIR = Path(__file__).resolve().parent
 SAMPLE_DIR = Path(os.environ.get("FORMCHECK_SAMPLE_DIR") or APP_DIR / "sample_videos")
-WORK_DIR = Path(os.environ.get("FORMCHECK_APP_DIR") or Path(tempfile.gettempdir()) / "formcheck-app")
+RETENTION_H = float(os.environ.get("FORMCHECK_APP_RETENTION_H") or DEFAULT_RETENTION_S / 3600)
+MAX_CACHED_ANALYSES = 4  # per session, in memory (their files stay in the session's folder until it is swept)
+# The command line's option names, as this page calls the same things (messages come from the shared library).
+APP_WORDS = {"--start/--end": "the part to analyse (the slider)", "--start": "the start of the part to analyse",
+             "--end": "the end of the part to analyse", "--exercise": "the Exercise setting",
+             "--view": "the Camera view setting", "--tempo": "the Target tempo", "--model": "the Pose model setting",
+             "--profile": "the profile", "--out": "the output folder"}
 EXTS = ", ".join(e.lstrip(".").upper() for e in VIDEO_EXTENSIONS)
 MODEL_HELP = {"lite": "fastest", "full": "balanced", "heavy": "most accurate, ~3x slower"}
 CHOOSABLE_EXERCISES = [k for k in EXERCISES if k != "unknown_row"]
@@ -72,7 +83,7 @@ VIEW_TABLE_CSS = """
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Cached work (keyed by content hash + options; shared by nobody's state)
+# Work folders and cached work (per session: keyed by session, content hash and options)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -93,30 +104,57 @@ def video_info(path: str, sha: str) -> dict:
     return probe(path).to_dict()
 
 
-class AnalysisSlot:
-    """Where one analysis (one video hash + options) keeps its outputs once computed.
-
-    The lock makes a second session asking for the same analysis wait for the first instead of redoing it.
-    """
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.out: dict | None = None
+@st.cache_resource(show_spinner=False)
+def work_area() -> WorkArea:
+    """This server's private work folder (made once per server process; swept in the background)."""
+    area = WorkArea(os.environ.get("FORMCHECK_APP_DIR"), retention_s=RETENTION_H * 3600)
+    area.start_sweeper(session_is_active)
+    return area
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def analysis_slot(sha: str, exercise: str, view: str, tempo: str | None, model: str, start_s: float | None,
-                  end_s: float | None) -> AnalysisSlot:
-    """The cache entry for one video hash and set of options (empty until :func:`run_analysis` fills it)."""
-    return AnalysisSlot()
+def session_is_active(session_id: str) -> bool:
+    """Whether a browser session is still connected (True when this is not a Streamlit server: AppTest, bare)."""
+    from streamlit import runtime
+
+    return not runtime.exists() or runtime.get_instance().is_active_session(session_id)
 
 
-def run_analysis(sha: str, path: str, exercise: str, view: str, tempo: str | None, model: str,
-                 start_s: float | None, end_s: float | None, progress=None) -> dict:
-    """Analyse a video and write its outputs, once per video hash and options.
+def session_dir() -> Path:
+    """This browser session's own folder for uploads and results (marks it active)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    Progress is reported from here, outside any cached function, so a cache hit
-    replays nothing and a miss can draw a live progress bar.
+    ctx = get_script_run_ctx()
+    token = st.session_state.setdefault("work_token", secrets.token_hex(16))  # one per session, never shown
+    return work_area().session_dir(token, ctx.session_id if ctx is not None else None)
+
+
+def forget_server_paths(result, name: str) -> None:
+    """Put the user's file name where the analysis recorded the server's path (results.json, poses, report)."""
+    result.video["path"] = name
+    src = dict(result.series.source)
+    src["path"] = name
+    if isinstance(src.get("video"), dict):
+        src["video"] = {**src["video"], "path": name}
+    result.series.source = src
+
+
+def user_message(exc: Exception, src: dict | None = None) -> str:
+    """A library message in this page's words: the user's file name for server paths, settings for CLI flags."""
+    text = str(exc)
+    replacements = {}
+    if src:
+        replacements[src["path"]] = src["name"]
+        replacements[Path(src["path"]).name] = src["name"]
+    text = scrub_paths(text, replacements, [work_area().root, APP_DIR, tempfile.gettempdir()])
+    for flag, words in sorted(APP_WORDS.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(flag, words)
+    return md_escape(text)
+
+
+def run_analysis(src: dict, job: dict, progress=None) -> dict:
+    """Analyse a video and write its outputs, once per session, video hash and options.
+
+    Progress is reported from here, so a cache hit replays nothing and a miss can draw a live progress bar.
 
     Returns:
         {"result": AnalysisResult, "files": name -> path str, "dir": output folder}.
@@ -124,19 +162,24 @@ def run_analysis(sha: str, path: str, exercise: str, view: str, tempo: str | Non
     from formcheck.pipeline import analyze
     from formcheck.render.outputs import write_outputs
 
-    slot = analysis_slot(sha, exercise, view, tempo, model, start_s, end_s)
-    with slot.lock:
-        if slot.out is not None and Path(slot.out["dir"]).is_dir():
-            return slot.out
-        key = hashlib.sha256(repr((exercise, view, tempo, model, start_s, end_s)).encode()).hexdigest()[:12]
-        out_dir = WORK_DIR / "results" / f"{sha[:20]}-{key}"
-        result = analyze(path, exercise=exercise, view=view, tempo=tempo, model=model, start_s=start_s,
-                         end_s=end_s, progress=progress)
-        if progress is not None:
-            progress(-1, 0, 0.0)  # the pose pass is done: now the video and report
-        files = write_outputs(result, out_dir, video=True, source=path)
-        slot.out = {"result": result, "files": {k: str(v) for k, v in files.items()}, "dir": str(out_dir)}
-        return slot.out
+    options = {k: job[k] for k in ("exercise", "view", "tempo", "model", "start_s", "end_s")}
+    cache = st.session_state.setdefault("analyses", {})
+    key = (job["sha"], *options.values())
+    out = cache.get(key)
+    if out is not None and Path(out["dir"]).is_dir():
+        return out
+    result = analyze(job["path"], progress=progress, **options)
+    forget_server_paths(result, src["name"])
+    if progress is not None:
+        progress(-1, 0, 0.0)  # the pose pass is done: now the video and report
+    tag = hashlib.sha256(repr(options).encode()).hexdigest()[:12]
+    out_dir = session_dir() / "results" / f"{job['sha'][:16]}-{tag}"
+    files = write_outputs(result, out_dir, video=True, source=job["path"])
+    out = {"result": result, "files": {k: str(v) for k, v in files.items()}, "dir": str(out_dir)}
+    cache[key] = out
+    while len(cache) > MAX_CACHED_ANALYSES:  # the oldest first (dicts keep insertion order)
+        cache.pop(next(iter(cache)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -179,19 +222,20 @@ def progress_callback(bar):
     return cb
 
 
-def store_upload(data: bytes, sha: str, name: str) -> Path:
-    """Write an upload to the work folder once, under its own name (messages name the user's file).
+def md_escape(text: str) -> str:
+    """Text shown as Markdown exactly as written (file names may hold *, _, [ ], < > ...)."""
+    return re.sub(r"([\\`*_\[\]#|<>~$])", r"\\\1", text)
 
-    Atomic: two sessions may upload the same file at once.
-    """
-    safe = re.sub(r"[^\w.\- ]", "_", Path(name).name).strip() or "video"
-    folder = WORK_DIR / "uploads" / sha
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / safe
+
+def store_upload(data: bytes, sha: str, name: str) -> Path:
+    """Write an upload into this session's folder, under a safe short form of its name (messages name the file)."""
+    folder = session_dir() / "uploads" / sha[:16]
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / safe_file_name(name)
     if not path.exists():
-        tmp = folder / f".{os.getpid()}.{time.monotonic_ns()}{path.suffix}"
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        from formcheck.atomic import write_bytes
+
+        write_bytes(path, data)
     return path
 
 
@@ -216,7 +260,7 @@ def settings() -> dict:
         try:
             Tempo.parse(tempo)
         except FormcheckError as exc:
-            tempo_error = str(exc)
+            tempo_error = user_message(exc)
             st.error(tempo_error)
     with st.expander("Pose model and camera view"):
         model = st.radio("Pose model", list(MODELS), index=list(MODELS).index("full"), key="opt_model",
@@ -230,8 +274,9 @@ def settings() -> dict:
 def about() -> None:
     with st.sidebar:
         st.markdown("### formcheck")
-        st.caption("Videos are analysed on this server and kept only in a temporary folder. "
-                   "formcheck measures movement from the outside: it is not medical advice.")
+        st.caption(f"Videos are analysed on this server and sent nowhere else. Your uploads and results are kept "
+                   f"in a private folder for this page only and deleted when you close it (at the latest after "
+                   f"{RETENTION_H:g} h idle). formcheck measures movement from the outside: it is not medical advice.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -260,7 +305,7 @@ def show_results(out: dict, key: str) -> None:
         c2.metric("Average tempo", s["tempo_average_str"] if n else DASH,
                   delta=f"target {target}" if target else "no target set", delta_color="off", delta_arrow="off",
                   border=True, help="Seconds: eccentric (lowering) - pause - concentric (pulling) - hold (squeeze).")
-        c3.metric("Clean reps", f"{s['clean_reps']} of {n}" if n else DASH, border=True)
+        c3.metric("Clean reps", f"{s['clean_reps']} of {s['judged_reps']}" if n else DASH, border=True)
         c4.metric("Faults found", faults, border=True,
                   help=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["fault_counts"].items()) or "none")
 
@@ -342,23 +387,41 @@ def show_results(out: dict, key: str) -> None:
 
 def accept_upload(up) -> dict | None:
     """Check an uploaded file and store it; returns the source dict or None (after showing why)."""
-    ext = Path(up.name).suffix.lower()
+    name = display_name(up.name)
+    shown = md_escape(name)
+    ext = Path(up.name.replace("\\", "/")).suffix.lower()
     if ext not in VIDEO_EXTENSIONS:
-        st.error(f"**{up.name}** is not a video formcheck can read (got '{ext or 'no extension'}'). "
+        st.error(f"**{shown}** is not a video formcheck can read (got '{md_escape(ext[:12]) or 'no extension'}'). "
                  f"Upload one of: {EXTS}. Phones save MP4 or MOV.", icon=":material/block:")
         return None
     limit_mb = int(st.get_option("server.maxUploadSize"))
     if up.size > limit_mb * 1024 * 1024:
-        st.error(f"**{up.name}** is {up.size / 1e6:.0f} MB; the limit is {limit_mb} MB. Trim the clip to the set "
+        st.error(f"**{shown}** is {up.size / 1e6:.0f} MB; the limit is {limit_mb} MB. Trim the clip to the set "
                  "or export it at 1080p or lower.", icon=":material/block:")
         return None
     if up.size == 0:
-        st.error(f"**{up.name}** is empty (0 bytes). Upload it again.", icon=":material/block:")
+        st.error(f"**{shown}** is empty (0 bytes). Upload it again.", icon=":material/block:")
         return None
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
-    path = store_upload(data, sha, up.name)
-    return {"kind": "upload", "name": up.name, "path": str(path), "sha": sha, "id": up.file_id}
+    try:
+        path = store_upload(data, sha, up.name)
+    except OSError as exc:
+        log.warning("storing an upload failed: %s", exc)
+        st.error(f"**{shown}** could not be stored on the server (it may be out of space). Try again later, or "
+                 "trim the clip to the set.", icon=":material/block:")
+        return None
+    return {"kind": "upload", "name": name, "path": str(path), "sha": sha, "id": up.file_id}
+
+
+def show_failure(exc: Exception, src: dict, icon: str) -> None:
+    """A clear message for a failed step: the library's words for user errors, a plain apology for our bugs."""
+    if isinstance(exc, FormcheckError):
+        st.error(user_message(exc, src), icon=icon)
+    else:  # a bug of ours: the details go to the server log, never to the page
+        log.error("analysing an upload failed", exc_info=exc)
+        st.error(f"Something went wrong on our side with **{md_escape(src['name'])}**. Try again, or another clip; "
+                 "the details are in the server's log.", icon=icon)
 
 
 def analyse_tab(opts: dict) -> None:
@@ -367,11 +430,13 @@ def analyse_tab(opts: dict) -> None:
     with left:
         # "video/*" in accept: a phone offers to record a video with its camera, or to pick one from its
         # gallery (the extensions keep desktop pickers to files formcheck reads; accept_upload still checks).
+        limit_mb = st.get_option("server.maxUploadSize")
         up = st.file_uploader("Upload or record a video of your set", key="upload",
                               type=["video/*", *VIDEO_EXTENSIONS],
-                              help=f"{EXTS}, up to {st.get_option('server.maxUploadSize')} MB. On a phone you "
-                                   "can record the set straight from here.")
-        st.caption("Whole body in frame · see **How to film** for the best angle.")
+                              help=f"{EXTS}, up to {limit_mb} MB. On a phone you can record the set straight "
+                                   "from here.")
+        st.caption(f"Videos up to {limit_mb} MB (a bigger file is refused with a red mark: trim it to the set or "
+                   "export it at 1080p) · whole body in frame · see **How to film** for the best angle.")
     with right:
         st.markdown("**No video handy?**")
         # The side-view row first: the view that measures the most.
@@ -386,7 +451,8 @@ def analyse_tab(opts: dict) -> None:
                          disabled=bool(opts["tempo_error"])):
                 st_ = pick.stat()
                 sha = file_sha256(str(pick), st_.st_size, st_.st_mtime)
-                ss["source"] = {"kind": "sample", "name": pretty_name(pick), "path": str(pick), "sha": sha}
+                ss["source"] = {"kind": "sample", "name": pick.name, "label": pretty_name(pick), "path": str(pick),
+                                "sha": sha}
                 ss["job"] = None
                 ss["autorun"] = True
         else:
@@ -407,6 +473,11 @@ def analyse_tab(opts: dict) -> None:
         accept_upload(up)  # keep the message visible on reruns
 
     src = ss.get("source")
+    if src and src["kind"] == "upload" and not Path(src["path"]).exists():  # swept after a long idle time
+        st.info(f"**{md_escape(src['name'])}** was deleted from the server after {RETENTION_H:g} h without use. "
+                "Upload it again to analyse it.", icon=":material/history:")
+        ss["source"], ss["job"] = None, None
+        return
     if not src:
         st.markdown("")
         st.info("Upload a video of one set, or try a sample. You will get your reps, tempo, squeeze and shrug "
@@ -414,11 +485,12 @@ def analyse_tab(opts: dict) -> None:
         return
     try:
         info = video_info(src["path"], src["sha"])
-    except FormcheckError as exc:
-        st.error(str(exc), icon=":material/block:")
+    except Exception as exc:  # the page must answer every upload with a message (see show_failure)
+        show_failure(exc, src, ":material/block:")
         return
     dur = float(info.get("duration_s") or 0.0)
-    st.markdown(f"**{src['name']}** · {dur:.1f} s · {info['fps']:.0f} fps · {info['width']}×{info['height']}")
+    st.markdown(f"**{md_escape(src.get('label') or src['name'])}** · {dur:.1f} s · {info['fps']:.0f} fps · "
+                f"{info['width']}×{info['height']}")
     trim = None
     if dur > 1.0:
         trim = st.slider("Part to analyse (seconds)", 0.0, round(dur, 1), (0.0, round(dur, 1)), step=0.1,
@@ -436,10 +508,10 @@ def analyse_tab(opts: dict) -> None:
     slot = st.empty()
     bar = slot.progress(0.0, text="Starting…")
     try:
-        out = run_analysis(**job, progress=progress_callback(bar))
-    except FormcheckError as exc:
+        out = run_analysis(src, job, progress=progress_callback(bar))
+    except Exception as exc:  # the page must answer every upload with a message (see show_failure)
         slot.empty()
-        st.error(str(exc), icon=":material/error:")
+        show_failure(exc, src, ":material/error:")
         ss["job"] = None
         return
     slot.empty()
@@ -564,11 +636,13 @@ def live_tab(opts: dict) -> None:
                 else:
                     from formcheck.render.outputs import write_outputs
 
-                    out_dir = Path(tempfile.mkdtemp(prefix="live-", dir=_ensure(WORK_DIR / "live")))
+                    live_dir = session_dir() / "live"
+                    live_dir.mkdir(mode=0o700, exist_ok=True)
+                    out_dir = Path(tempfile.mkdtemp(prefix="set-", dir=live_dir))
                     files = write_outputs(result, out_dir, video=False)
                     res = {"result": result, "files": {k: str(v) for k, v in files.items()}, "dir": str(out_dir)}
             except FormcheckError as exc:
-                res = {"error": str(exc)}
+                res = {"error": user_message(exc)}
         res["runner"] = id(done)
         ss["live_result"] = res
     res = ss.get("live_result")
@@ -578,11 +652,6 @@ def live_tab(opts: dict) -> None:
             st.error(res["error"])
         else:
             show_results(res, key="live")
-
-
-def _ensure(p: Path) -> Path:
-    p.mkdir(parents=True, exist_ok=True)
-    return p
 
 
 def live_panel(box: dict, playing: bool) -> None:
@@ -702,4 +771,8 @@ def main() -> None:
             filming_tab()
 
 
-main()
+# Lifters get the analyser above; coaches log in to their workspace; a client's link (?c=TOKEN) opens only
+# that client's upload page (app_pages/navigation.py).
+from app_pages.navigation import run_app  # noqa: E402
+
+run_app(main)

@@ -97,7 +97,7 @@ def main() -> int:
             continue
         d = res.to_dict()
         reps = d["reps"]
-        judged = [r for r in reps if not r.get("partial")]
+        judged = reps  # rep numbers as labelled; partial reps (cut by the clip) carry no faults
         marked = c.get("fault_reps", {})
         marked_reps = {i for v in marked.values() for i in v}
         faults: dict[str, list[int]] = {}
@@ -117,27 +117,29 @@ def main() -> int:
                 found.append(f"{fault[:4]}{i}{'+' if hit else '-'}")
         fa = sum(1 for k, r in enumerate(judged, 1) if k not in marked_reps and r["faults"])
         n_good = sum(1 for k in range(1, len(judged) + 1) if k not in marked_reps)
-        ok_count = len(judged) == c["reps"]
+        ok_count = d["rep_count"] == c["reps"]
         ok_ex, ex_txt = exercise_ok(d, c["exercise"])
         ok_view = d["view"] == c["view"] or (c["view"] == "side" and d["view"] == "oblique") \
             or (c["view"] in ("front", "rear") and d["view"] == "oblique")
         n_exact += ok_count
         n_ex += ok_ex
         n_view += d["view"] == c["view"]
-        partial = len(reps) - len(judged)
-        print(f"{c['id']:22s} {len(judged):>3d}/{c['reps']:<2d}{'ok' if ok_count else '!!':>2s}"
+        partial = sum(1 for r in reps if r.get("partial"))
+        checks = sum(len(r.get("checks", [])) for r in reps)
+        print(f"{c['id']:22s} {d['rep_count']:>3d}/{c['reps']:<2d}{'ok' if ok_count else '!!':>2s}"
               f" {ex_txt[:26]:>26s}{'ok' if ok_ex else '!!':>2s} {d['view']:>8s}{'ok' if ok_view else '!!':>4s}  "
               f"{' '.join(found) or '-':14s} {fa:>2d}/{n_good:<9d} "
               + (", ".join(f"{k} {v}" for k, v in faults.items()) or "none")
-              + (f"  (+{partial} partial)" if partial else ""))
+              + (f"  ({partial} partial)" if partial else "") + (f"  ({checks} to check)" if checks else ""))
         if args.verbose:
             for k, r in enumerate(judged, 1):
-                det = "; ".join(f"{f['name']} {f['value']}{f['unit']} vs {f['threshold']}"
-                                for f in r.get("fault_details", []))
-                checks = "; ".join(f"{f['name']} {f['value']}" for f in r.get("checks", []))
-                print(f"{'':24s}rep {k}: {r['tempo']:>16s} {det}{'  check: ' + checks if checks else ''}")
+                det = "; ".join(f"{'' if f['status'] == 'fault' else 'check '}{f['name']} {f['value']}{f['unit']} "
+                                f"vs {f['threshold']} ({f['confidence']})" for f in r.get("findings", []))
+                part = f"  [partial: {r['partial']}]" if r.get("partial") else ""
+                print(f"{'':24s}rep {k}: {r['tempo']:>16s} {det}{part}")
             if d.get("set_window"):
-                print(f"{'':24s}set: {d['set_window']}")
+                print(f"{'':24s}set: {d['set_window'].get('text')}")
+            print(f"{'':24s}verdict: {d['summary']['verdict']}")
     n = len([c for c in clips if not args.only or c["id"] == args.only])
     rate = false_alarms / good_reps if good_reps else 0.0
     print(f"\ncounts exact {n_exact}/{n}; exercise right {n_ex}/{n}; view exact {n_view}/{n}; "

@@ -30,6 +30,7 @@ ExerciseName = Literal["bent_over_row", "one_arm_row", "seated_cable_row", "ches
                        "shrug", "lat_pulldown", "unknown_row"]
 ViewName = Literal["side", "front", "rear", "oblique"]
 RepSignal = Literal["hand_travel", "elbow_flexion", "shoulder_elev_ear", "shoulder_elev_hip"]
+GroupName = Literal["tempo", "range", "shrug", "retraction", "swing", "neck", "rotation", "asymmetry"]
 FaultName = Literal["shrug", "short_hold", "rushed_eccentric", "swing", "neck", "rotation", "asymmetry",
                     "partial_range", "weak_squeeze"]
 
@@ -49,6 +50,7 @@ class Section(BaseModel):
 
 class FilterCfg(Section):
     min_visibility: Frac = Field(description="landmarks seen with less visibility are treated as missing")
+    min_visibility_arms: Frac = Field(description="the same for elbows and wrists")
     max_gap_s: Seconds = Field(description="longest gap bridged by interpolation (s)")
     cutoff_hz: Pos = Field(description="low-pass cut-off for landmark tracks (Hz)")
 
@@ -84,46 +86,57 @@ class WindowsCfg(Section):
     top_min_s: Seconds = Field(description="the top window lasts at least this long when a rep has no hold")
 
 
-class ShrugCfg(Section):
+class FaultCfg(Section):
+    """Every fault's section has a margin: a reading past the threshold by less than this (in the fault's
+    unit) is reported as "check this rep", not as a fault."""
+
+    margin: NonNeg
+
+
+class ShrugCfg(FaultCfg):
     min_rise_ear_torso: Torso
     min_rise_hip_torso: Torso
 
 
-class ShortHoldCfg(Section):
+class ShortHoldCfg(FaultCfg):
     min_hold_s: Seconds
     frac_of_target: Frac
 
 
-class RushedEccentricCfg(Section):
+class RushedEccentricCfg(FaultCfg):
     frac_of_target: Frac
-    min_s: Seconds
+    min_s: Seconds = Field(description="without a target: an eccentric this short means the weight dropped")
 
 
-class SwingCfg(Section):
+class SwingCfg(FaultCfg):
     min_deg: Degrees
+    from_upright: bool = Field(description="measure the lean back past upright (seated rows lean forward at the "
+                                           "stretch by design) instead of the change from the rep's start")
 
 
-class NeckCfg(Section):
+class NeckCfg(FaultCfg):
     min_forward_torso: Torso
 
 
-class RotationCfg(Section):
+class RotationCfg(FaultCfg):
     min_deg: Degrees
 
 
-class AsymmetryCfg(Section):
+class AsymmetryCfg(FaultCfg):
     min_elbow_deg: Degrees
     min_elev_torso: Torso
     min_travel_ratio: Frac
     min_travel_ratio_abs: Frac
     min_arm_travel_torso: NonNeg
+    margin_deg: NonNeg
+    margin_torso: NonNeg
 
 
-class PartialRangeCfg(Section):
+class PartialRangeCfg(FaultCfg):
     frac_of_set: Frac
 
 
-class WeakSqueezeCfg(Section):
+class WeakSqueezeCfg(FaultCfg):
     min_elbow_behind_torso: Torso
 
 
@@ -146,23 +159,25 @@ class TrendCfg(Section):
 
 
 class ViewDetectCfg(Section):
-    front_max_yaw_deg: Degrees = Field(description="shoulder/hip line yaw below this: front or rear view")
-    side_min_yaw_deg: Degrees = Field(description="yaw above this: side view (between: oblique)")
-    face_min_visibility: Frac = Field(description="face landmarks this visible: the lifter faces the camera")
+    side_max_width: NonNeg = Field(description="shoulders closer than this in the image (ear-to-shoulder units): "
+                                               "side view")
+    front_max_yaw_deg: Degrees = Field(description="facing the camera with a 3-D shoulder yaw below this: front "
+                                                   "(above: oblique)")
 
 
 class ExerciseDetectCfg(Section):
-    shrug_max_hand_range: NonNeg
-    shrug_min_elev_range: NonNeg
-    shrug_min_elev_to_hand: NonNeg
-    pulldown_hands_above_nose_torso: Torso
-    seated_max_knee_hip_torso: NonNeg
-    face_pull_max_trunk_deg: Degrees
-    seated_row_max_trunk_deg: Degrees
-    one_arm_min_trunk_deg: Degrees
-    one_arm_min_lr_elbow_deg: Degrees
-    bent_over_min_trunk_deg: Degrees
-    face_pull_hands_above_shoulders_torso: Torso
+    shrug_max_flexion_deg: Degrees = Field(description="a shrug bends the elbows less than this (spread)")
+    shrug_min_elev_range: NonNeg = Field(description="... while the shoulders rise and fall at least this")
+    shrug_max_hand_range: NonNeg = Field(description="... and the hands travel less than this")
+    shrug_min_elev_to_hand: NonNeg = Field(description="... most of it the shoulders' own rise (elev/hand)")
+    pulldown_hands_above_nose_torso: Torso = Field(description="a pulldown's hands reach this far above the nose")
+    face_pull_hands_above_shoulders_torso: Torso = Field(description="a face pull's hands come this far above "
+                                                                     "the shoulders")
+    seated_min_thigh_deg: Degrees = Field(description="thighs this far from vertical: seated")
+    one_arm_max_arm_ratio: Frac = Field(description="one arm travels less than this fraction of the other")
+    one_arm_min_lr_elbow_deg: Degrees = Field(description="side view: the arms' elbow angles differ this much")
+    bent_over_min_trunk_deg: Degrees = Field(description="side view: a trunk this far from vertical is hinged")
+    unsure_within: Frac = Field(description="a second candidate this close to the best makes the analysis ask")
 
 
 class DetectCfg(Section):
@@ -201,11 +216,15 @@ class ProfileBody(Section):
     reps: RepsCfg
     windows: WindowsCfg
     faults: FaultsCfg
-    faults_off: list[FaultName] = Field(description="faults not judged (e.g. implied by the exercise)")
+    faults_off: list[FaultName] = Field(description="faults not judged (a user's choice)")
+    not_judged: dict[GroupName, str] = Field(description="measurement groups an exercise cannot be judged on, "
+                                                         "with the reason shown to the user")
     target_tempo: list[Annotated[float, Field(ge=0.0, le=30.0)]] | None = Field(
         min_length=4, max_length=4, description="eccentric-pause-concentric-hold (s); null: tempo is reported, "
                                                 "not judged")
-    min_landmark_visibility: Frac
+    min_landmark_visibility: Frac = Field(description="a measurement needs its landmarks at least this visible "
+                                                      "(median over the rep)")
+    min_landmark_visibility_arms: Frac = Field(description="the same for elbows and wrists")
     rotation_from_side: bool
     trend: TrendCfg
     detect: DetectCfg

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
+import os
 from pathlib import Path
 
 import numpy as np
 
-from .analysis.core import analyse
+from .analysis.setwindow import analyse_set
 from .analysis.signals import EXERCISES, VIEWS
 from .config import load_user_profile, check_profile_data
 from .errors import OptionError, PoseDataError
@@ -75,6 +77,14 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
              "analysed_to_s": round(float(series.times_s[-1]), 3) if len(series) else None,
              "model": series.source.get("model")}
     warn: list[str] = []
+    problems = series.source.get("decode_problems")  # frames the video did not give (formcheck.damage)
+    if problems:
+        from .damage import describe
+
+        warn.append(describe(problems, video["analysed_from_s"]))
+        video["decode_problems"] = problems
+        if not problems.get("complete", True) and problems.get("decoded_until_s") is not None:
+            video["duration_s"] = problems["decoded_until_s"]  # the header's duration is not the real one
     detected = int(series.detected.sum())
     if len(series) < MIN_FRAMES:
         raise PoseDataError(
@@ -87,8 +97,13 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
     if series.detection_rate < 0.8:
         warn.append(f"The lifter was found in only {series.detection_rate:.0%} of frames; results cover those frames.")
 
-    a = analyse(series, exercise=exercise, view=view, target=target_given.as_tuple() if target_given else None,
-                user=user)
+    chosen = (options or {}).get("start_s") is not None or (options or {}).get("end_s") is not None
+    a, window, series = analyse_set(series, find_set=not chosen and not series.source.get("live"),
+                                    exercise=exercise, view=view, user=user,
+                                    target=target_given.as_tuple() if target_given else None)
+    video["analysed_from_s"], video["analysed_to_s"] = round(window.start_s, 3), round(window.end_s, 3)
+    if window.text():
+        warn.insert(0, window.text())
     reps, assessed = a.reps, a.assessed
     if not reps:
         warn.append("No reps were found. Check the exercise (use --exercise), that the whole movement is in view, "
@@ -107,7 +122,16 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
                           view_source=a.view_source, target_tempo=a.target, assessed=assessed, cues=a.cues,
                           measurable=a.measurable, warnings=warn, series=series, signals=a.signals, phase=phase,
                           rep_of_frame=rep_no, rep_signal_name=a.rep_signal_name, profile=a.profile,
+                          exercise_candidates=_candidates(a), set_window=window.to_dict(),
                           options=dict(options or {}))
+
+
+def _candidates(a) -> list[dict]:
+    """The exercise candidates for the result (more than one: the analysis is unsure and asks)."""
+    est = a.exercise_estimate
+    if est is None:
+        return []
+    return [{"exercise": k, "name": EXERCISES.get(k, k), "confidence": c} for k, c in est.candidates]
 
 
 def analyze(path: str | Path, *, exercise: str | None = None, view: str | None = None,
@@ -130,6 +154,12 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
         FormcheckError: bad input, with a message saying what to do.
     """
     _check_options(exercise, view, model)
+    if not isinstance(path, (str, os.PathLike)):
+        raise OptionError(f"analyze() needs the path of a video or poses file, got {type(path).__name__} {path!r}.")
+    for name, value in (("start_s", start_s), ("end_s", end_s)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value < 0):
+            raise OptionError(f"{name} must be a number of seconds, 0 or more; got {value!r}.")
     Tempo.parse(tempo)
     user = _user_profile(profile)  # fail before the slow pose pass
     series = load_poses(path, model=model, start_s=start_s, end_s=end_s, progress=progress)

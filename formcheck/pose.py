@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .errors import ModelError
+from .privacy import prepare_mediapipe
 from .series import N_LANDMARKS, PoseSeries
 from .video import Frame
 
@@ -179,6 +180,7 @@ class PoseEstimator:
                  min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5):
         self.model_path = resolve_model(model)
         self.model_name = str(model) if str(model) in MODELS else self.model_path.name
+        prepare_mediapipe()  # before MediaPipe loads: no usage logging, caches in formcheck's cache folder
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python import vision
 
@@ -313,4 +315,8 @@ def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start
         series = est.run(source, frame_size=(info.width, info.height), fps=info.fps,
                          source={"path": str(path), "start_s": start_s, "end_s": end_s, "video": info.to_dict()},
                          expected_frames=expected, progress=progress)
+    problems = source.decode_problems()
+    if problems:  # the pipeline turns this into a warning (formcheck.damage.describe)
+        log.info("%s: %d frames could not be decoded", Path(path).name, problems["missing_frames"])
+        series.source["decode_problems"] = problems
     return series

@@ -8,6 +8,8 @@ coordinates are BlazePose GHUM metres, origin between the hips, y down.
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,9 @@ import numpy as np
 from .errors import PoseDataError
 
 SCHEMA_VERSION = 1
+#: Sanity limits for data read from files (a 16K frame at 1000 fps is already beyond any camera we meet).
+MAX_FRAME_SIDE = 16384
+MAX_FPS = 1000.0
 
 LANDMARK_NAMES: tuple[str, ...] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
@@ -42,14 +47,54 @@ SKELETON_EDGES: tuple[tuple[str, str], ...] = BODY_EDGES + (
 )
 
 
-def _check(name: str, arr: np.ndarray, shape: tuple, dtype=np.floating) -> np.ndarray:
-    arr = np.asarray(arr)
+def _check(name: str, arr, shape: tuple, dtype=np.floating) -> np.ndarray:
+    try:
+        arr = np.asarray(arr)
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
+        raise PoseDataError(f"PoseSeries.{name} must be a numeric array, got {type(arr).__name__} ({exc}).") from None
     if arr.ndim != len(shape) or any(s is not None and a != s for a, s in zip(arr.shape, shape)):
         want = "(" + ", ".join("T" if s is None else str(s) for s in shape) + ")"
         raise PoseDataError(f"PoseSeries.{name} must have shape {want}, got {arr.shape}.")
     if not np.issubdtype(arr.dtype, dtype):
         raise PoseDataError(f"PoseSeries.{name} must be {dtype.__name__}, got {arr.dtype}.")
+    if dtype is np.floating and np.isinf(arr).any():
+        raise PoseDataError(f"PoseSeries.{name} holds infinite values; missing values must be NaN.")
     return arr
+
+
+def _number(name: str, value, what: str) -> float:
+    """One real number from a Python or numpy scalar (or a one-element array); PoseDataError otherwise."""
+    arr = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(0, object)
+    if arr.size != 1 or arr.ndim > 1 or not (np.issubdtype(arr.dtype, np.integer)
+                                             or np.issubdtype(arr.dtype, np.floating)):
+        raise PoseDataError(f"PoseSeries.{name} must be {what}, got {value!r:.60}.")
+    return float(arr.reshape(()))
+
+
+def _check_source(source) -> None:
+    """The provenance keys formcheck reads back must have the right types (poses files can hold anything)."""
+    from .damage import check_report
+
+    if not isinstance(source, dict):
+        raise PoseDataError(f"PoseSeries.source must be a dict, got {type(source).__name__}.")
+    video = source.get("video")
+    if video is not None and not isinstance(video, dict):
+        raise PoseDataError(f"PoseSeries.source['video'] must be a dict, got {type(video).__name__}.")
+    fields = [(f"source['{k}']", source.get(k), kind) for k, kind in
+              (("path", str), ("model", str), ("start_s", float), ("end_s", float))]
+    fields += [(f"source['video']['{k}']", (video or {}).get(k), kind) for k, kind in
+               (("path", str), ("duration_s", float))]
+    for name, value, kind in fields:
+        if value is None:
+            continue
+        ok = isinstance(value, str) if kind is str else (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value >= 0)
+        if not ok:
+            want = "a text" if kind is str else "a number of seconds, 0 or more"
+            raise PoseDataError(f"PoseSeries.{name} must be {want}, got {value!r:.60}.")
+    problems = source.get("decode_problems")
+    if problems is not None and not check_report(problems):
+        raise PoseDataError("PoseSeries.source['decode_problems'] is not a decode report formcheck wrote.")
 
 
 @dataclass
@@ -83,14 +128,23 @@ class PoseSeries:
         self.image_xy = _check("image_xy", self.image_xy, (t, N_LANDMARKS, 2)).astype(np.float32, copy=False)
         self.world_xyz = _check("world_xyz", self.world_xyz, (t, N_LANDMARKS, 3)).astype(np.float32, copy=False)
         self.visibility = _check("visibility", self.visibility, (t, N_LANDMARKS)).astype(np.float32, copy=False)
+        if np.isnan(self.times_s).any():
+            raise PoseDataError("PoseSeries.times_s must be strictly increasing times in seconds; it has NaN "
+                                "(a frame without a time).")
         if t > 1 and not np.all(np.diff(self.times_s) > 0):
             raise PoseDataError("PoseSeries.times_s must be strictly increasing.")
-        if len(self.frame_size) != 2 or min(self.frame_size) <= 0:
-            raise PoseDataError(f"PoseSeries.frame_size must be (width, height) > 0, got {self.frame_size}.")
-        self.frame_size = (int(self.frame_size[0]), int(self.frame_size[1]))
-        if not (self.fps > 0):
-            raise PoseDataError(f"PoseSeries.fps must be > 0, got {self.fps}.")
-        self.fps = float(self.fps)
+        size = np.asarray(self.frame_size) if not isinstance(self.frame_size, (str, bytes)) else np.asarray(())
+        if (size.shape != (2,) or not (np.issubdtype(size.dtype, np.integer) or np.issubdtype(size.dtype, np.floating))
+                or not np.all(np.isfinite(size)) or size.min() < 1 or size.max() > MAX_FRAME_SIDE):
+            raise PoseDataError(f"PoseSeries.frame_size must be (width, height) in pixels, each 1 to "
+                                f"{MAX_FRAME_SIDE}, got {self.frame_size!r:.60}.")
+        self.frame_size = (int(size[0]), int(size[1]))
+        fps = _number("fps", self.fps, "a frame rate in frames per second")
+        if not 0 < fps <= MAX_FPS:
+            raise PoseDataError(f"PoseSeries.fps must be more than 0 and at most {MAX_FPS:g} frames per second, "
+                                f"got {fps:g}.")
+        self.fps = fps
+        _check_source(self.source)
 
     # -- views -------------------------------------------------------------
     def __len__(self) -> int:
@@ -124,46 +178,98 @@ class PoseSeries:
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write to a compressed .npz (schema-versioned). Returns the path written."""
+        """Write to a compressed .npz (schema-versioned), atomically (:mod:`formcheck.atomic`). Returns the path."""
+        from .atomic import atomic_path
+
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            self._write_npz(tmp)
+        return path
+
+    def _write_npz(self, path: Path) -> None:
         np.savez_compressed(
             path, schema_version=np.int64(SCHEMA_VERSION), times_s=self.times_s, frame_index=self.frame_index,
             image_xy=self.image_xy, world_xyz=self.world_xyz, visibility=self.visibility,
             frame_size=np.asarray(self.frame_size, np.int64), fps=np.float64(self.fps),
             landmark_names=np.asarray(LANDMARK_NAMES), source_json=np.asarray(json.dumps(self.source)),
         )
-        return path
 
     @classmethod
     def load(cls, path: str | Path) -> "PoseSeries":
         """Read a .npz written by :meth:`save`.
 
+        Only plain arrays are read (never pickled objects), and every field is checked: a hostile or damaged
+        file ends in a PoseDataError that names the file and the field.
+
         Raises:
-            PoseDataError: not an npz, missing arrays, or an unknown schema version.
+            PoseDataError: missing, not an npz, missing or malformed arrays, or an unknown schema version.
         """
         path = Path(path)
         if not path.exists():
             raise PoseDataError(f"No file at '{path}'. Check the path.")
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                data = {k: z[k] for k in z.files}
-        except Exception as exc:
-            raise PoseDataError(
-                f"'{path.name}' is not a formcheck poses file ({exc.__class__.__name__}). "
-                "Make one with: formcheck pose VIDEO -o poses.npz"
-            ) from None
-        version = int(data.get("schema_version", -1))
+        if path.is_dir():
+            raise PoseDataError(f"'{path}' is a folder, not a poses file. Give the path of a .npz file.")
+        data = _read_npz(path)
+        version = data.get("schema_version")
+        if version is None:
+            raise PoseDataError(f"'{path.name}' has no poses schema version; it was not written by formcheck. "
+                                f"{_RECREATE}")
+        if version.dtype.kind not in "iu" or version.size != 1:
+            raise PoseDataError(f"'{path.name}' has a poses schema version that is not a whole number "
+                                f"({version.dtype}, shape {version.shape}). {_RECREATE}")
+        version = int(version.reshape(()))
         if version != SCHEMA_VERSION:
             raise PoseDataError(
                 f"'{path.name}' has poses schema version {version}; this formcheck reads version {SCHEMA_VERSION}. "
-                "Re-create it with: formcheck pose VIDEO -o poses.npz"
+                f"{_RECREATE}"
             )
         missing = {"times_s", "frame_index", "image_xy", "world_xyz", "visibility", "frame_size", "fps"} - set(data)
         if missing:
             raise PoseDataError(f"'{path.name}' lacks {', '.join(sorted(missing))}. Re-create it with formcheck pose.")
-        return cls(data["times_s"], data["frame_index"], data["image_xy"], data["world_xyz"], data["visibility"],
-                   tuple(int(v) for v in data["frame_size"]), float(data["fps"]),
-                   json.loads(str(data["source_json"])) if "source_json" in data else {})
+        source = {}
+        if "source_json" in data:
+            raw = data["source_json"]
+            try:
+                if raw.dtype.kind != "U" or raw.size != 1:
+                    raise ValueError(f"a {raw.dtype} array of shape {raw.shape}, not one string")
+                source = json.loads(str(raw.reshape(())))
+            except ValueError as exc:  # json.JSONDecodeError is a ValueError
+                raise PoseDataError(f"'{path.name}' has unreadable metadata (source_json: {exc}). {_RECREATE}") \
+                    from None
+            if not isinstance(source, dict):
+                raise PoseDataError(f"'{path.name}' has metadata (source_json) that is not a JSON object. {_RECREATE}")
+        try:
+            return cls(data["times_s"], data["frame_index"], data["image_xy"], data["world_xyz"], data["visibility"],
+                       data["frame_size"], data["fps"], source)
+        except PoseDataError as exc:
+            raise PoseDataError(f"'{path.name}' is not a usable poses file: {exc} {_RECREATE}") from None
+
+
+_RECREATE = "Re-create it with: formcheck pose VIDEO -o poses.npz"
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an .npz file, without unpickling anything; PoseDataError for anything else."""
+    not_ours = f"'{path.name}' is not a formcheck poses file"
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise PoseDataError(f"'{path.name}' could not be read ({exc.strerror or exc}). Check its permissions.") from None
+    if magic not in (b"PK\x03\x04", b"PK\x05\x06"):  # an npz is a zip archive (the second: an empty one)
+        what = "it is empty" if not magic else "it is not a .npz archive"
+        raise PoseDataError(f"{not_ours} ({what}). {_RECREATE}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise PoseDataError(f"{not_ours}: it holds Python objects (pickled data), which formcheck never loads. "
+                                f"{_RECREATE}") from None
+        raise PoseDataError(f"{not_ours} (ValueError: {exc}). {_RECREATE}") from None
+    # numpy's zip and .npy readers report damaged archives with any of these.
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, SyntaxError, KeyError) as exc:
+        raise PoseDataError(f"{not_ours} ({exc.__class__.__name__}). {_RECREATE}") from None

@@ -11,6 +11,8 @@ Frames are RGB ``uint8`` arrays of shape (H, W, 3).
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import queue
 import threading
 import time
@@ -21,11 +23,12 @@ from typing import Iterator
 
 import numpy as np
 
+from .damage import DecodeWatch
 from .errors import OptionError, VideoError
 
 log = logging.getLogger(__name__)
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".gif")
 _HOW_TO_FIX = "Export or re-record it as MP4 (H.264), the format every phone can save."
 
 
@@ -96,7 +99,7 @@ def _open_container(p: Path):
         container = av.open(str(p), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise VideoError(
-            f"'{p.name}' could not be read as a video ({exc.__class__.__name__}: {exc}). "
+            f"'{p.name}' could not be read as a video ({_reason(exc)}). "
             f"The file may be corrupt or not really a video. {_HOW_TO_FIX}"
         ) from None
     if not container.streams.video:
@@ -148,6 +151,28 @@ def _fps_of(stream) -> float:
     return 30.0
 
 
+def _stream_end_s(container, stream) -> float | None:
+    """Where the video stream should end on the clip's clock, from the header; None when it does not say.
+
+    The container's duration is used only when the file holds nothing but the video (an audio track may run
+    longer than the picture).
+    """
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration and len(container.streams) == 1:
+        return container.duration / 1_000_000
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    """FFmpeg's words for an error, without the file path PyAV appends (server paths must not reach users)."""
+    import av
+
+    if isinstance(exc, av.error.FFmpegError):
+        return exc.strerror or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {exc}"
+
+
 def probe(path: str | Path) -> VideoInfo:
     """Read a video's header (and its first frame, for rotation and size).
 
@@ -163,13 +188,18 @@ def probe(path: str | Path) -> VideoInfo:
         if not duration_s and container.duration:
             duration_s = container.duration / 1_000_000
         first = None
+        watch = DecodeWatch(fps, None)
         try:
-            for first in container.decode(stream):
+            for first in watch.frames_of(container, stream):  # the first decodable frame
                 break
         except Exception as exc:  # av.error.FFmpegError and friends
             raise VideoError(
-                f"'{p.name}' could not be decoded (codec '{stream.codec_context.name}': {exc}). {_HOW_TO_FIX}"
+                f"'{p.name}' could not be decoded (codec '{stream.codec_context.name}': {_reason(exc)}). "
+                f"{_HOW_TO_FIX}"
             ) from None
+        if first is None and watch.rejected:
+            raise VideoError(f"'{p.name}' could not be decoded: none of its frames is readable. The file may be "
+                             f"corrupt or cut off. {_HOW_TO_FIX}")
         if first is None:
             raise VideoError(f"'{p.name}' contains no video frames. Record or export the clip again.")
         rotation = _frame_rotation(first) or _stream_rotation(stream)
@@ -208,6 +238,9 @@ class FileSource:
 
     def __init__(self, path: str | Path, *, start_s: float | None = None, end_s: float | None = None,
                  max_side: int | None = None, prefetch: int = 8):
+        for name, value in (("--start", start_s), ("--end", end_s)):
+            if value is not None and not (isinstance(value, numbers.Real) and math.isfinite(value)):
+                raise OptionError(f"{name} must be a number of seconds such as 12.5, got {value!r}.")
         if start_s is not None and start_s < 0:
             raise OptionError(f"--start must be 0 or more seconds, got {start_s}.")
         if end_s is not None and end_s <= 0:
@@ -251,13 +284,15 @@ class FileSource:
         fps = self.info.fps
         index = -1
         last_t = None
+        watch = self._watch = DecodeWatch(fps, _stream_end_s(container, stream), from_start=not self.start_s)
+        requested_end = False
         # Scalers made once per file (frame.to_ndarray(width=, ...) builds a swscale context and its
         # thread pool for every frame), single-threaded: this thread already runs beside the pose model.
         # Resize in YUV 4:2:0 first, then convert the small frame to RGB: one combined swscale call
         # costs ~3.7 ms per 1080p frame, the two steps ~1.4 ms (benchmarks/RESULTS.md).
         scale_yuv, to_rgb = VideoReformatter(), VideoReformatter()
         try:
-            for frame in container.decode(stream):
+            for frame in watch.frames_of(container, stream):  # skips (and counts) what cannot be decoded
                 if self._stop.is_set():
                     return
                 if frame.pts is not None:
@@ -272,10 +307,12 @@ class FileSource:
                 if last_t is not None and t <= last_t:
                     # Broken or duplicated pts: keep the clock strictly increasing.
                     t = last_t + 1e-3
+                watch.decoded(t)
                 if self.start_s is not None and t < self.start_s - 1e-6:
                     continue
                 if self.end_s is not None and t >= self.end_s - 1e-6:
-                    return
+                    requested_end = True
+                    break
                 last_t = t
                 if (frame.width, frame.height) != (out_w, out_h) and frame.format.name.startswith(("yuv", "nv")):
                     frame = scale_yuv.reformat(frame, out_w, out_h, "yuv420p", dst_color_range=frame.color_range,
@@ -285,12 +322,23 @@ class FileSource:
         except av.error.FFmpegError as exc:
             if last_t is None:
                 raise VideoError(
-                    f"'{p.name}' could not be decoded ({exc}). The file may be corrupt. {_HOW_TO_FIX}"
+                    f"'{p.name}' could not be decoded ({_reason(exc)}). The file may be corrupt. {_HOW_TO_FIX}"
                 ) from None
-            log.warning("decoding stopped early at %.2f s: %s (using the frames read so far)", last_t, exc)
+            log.warning("decoding stopped early at %.2f s: %s (using the frames read so far)", last_t, _reason(exc))
+        else:
+            if watch.frames == 0 and watch.rejected:
+                raise VideoError(f"'{p.name}' could not be decoded: none of its frames is readable. The file may be "
+                                 f"corrupt. {_HOW_TO_FIX}")
         finally:
+            if not self._stop.is_set():
+                watch.finish(reached_requested_end=requested_end)
             container.close()
             self._container = None
+
+    def decode_problems(self) -> dict | None:
+        """After a full pass: what could not be decoded (see :mod:`formcheck.damage`), or None if all was read."""
+        watch = getattr(self, "_watch", None)
+        return watch.report() if watch is not None else None
 
     def __iter__(self) -> Iterator[Frame]:
         if self.prefetch <= 0:
@@ -352,8 +400,15 @@ class CameraSource:
 
         if index < 0:
             raise OptionError(f"--camera must be 0 or more, got {index}.")
-        self._cap = cv2.VideoCapture(index)
-        if not self._cap.isOpened():
+        # OpenCV prints its own "[ERROR] ... Camera index out of range" lines; our message below says it better.
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            self._cap = cv2.VideoCapture(index)
+            opened = self._cap.isOpened()
+        finally:
+            cv2.utils.logging.setLogLevel(level)
+        if not opened:
             raise VideoError(
                 f"Camera {index} could not be opened. Check it is connected and not used by another app, "
                 "or try another number with --camera."
@@ -409,16 +464,27 @@ class VideoWriter:
                  preset: str = "veryfast"):
         import av
 
+        from .atomic import PendingFile
+
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.width, self.height = width, height
         self.even_w, self.even_h = width + (width % 2), height + (height % 2)
         rate = Fraction(fps).limit_denominator(1001)
-        self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
-        self._stream = self._container.add_stream("libx264", rate=rate)
-        self._stream.width, self._stream.height = self.even_w, self.even_h
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": preset}
+        # Written under a temporary name and renamed into place by close(): an interrupted run never leaves
+        # a truncated video under the real name, and a symlink at that name is replaced, not written through.
+        self._pending = PendingFile(self.path)
+        self._container = None
+        try:
+            self._container = av.open(str(self._pending.tmp), mode="w", options={"movflags": "+faststart"})
+            self._stream = self._container.add_stream("libx264", rate=rate)
+            self._stream.width, self._stream.height = self.even_w, self.even_h
+            self._stream.pix_fmt = "yuv420p"
+            self._stream.options = {"crf": str(crf), "preset": preset}
+        except BaseException:
+            self.abort()
+            self._pending.discard()
+            raise
         self._time_base = Fraction(1, 1) / rate
         self._frames = 0
         import cv2  # once per writer, not per frame
@@ -448,15 +514,37 @@ class VideoWriter:
         return self._frames
 
     def close(self) -> None:
+        """Finish the file and move it to its real name."""
         if self._container is None:
             return
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+            self._container.close()
+        except BaseException:
+            self.abort()
+            raise
         self._container = None
+        self._pending.commit()
+
+    def abort(self) -> None:
+        """Drop the unfinished file: nothing appears under the real name."""
+        if self._container is None:
+            return
+        import av
+
+        container, self._container = self._container, None
+        try:
+            container.close()
+        except (av.error.FFmpegError, OSError, ValueError) as exc:  # the muxer may be in any state after a failure
+            log.debug("closing an aborted video: %s", exc)
+        self._pending.discard()
 
     def __enter__(self) -> "VideoWriter":
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
+        if exc[0] is None:
+            self.close()
+        else:
+            self.abort()

@@ -40,11 +40,13 @@ def test_side_shrug_set_counts_reps_and_flags_only_the_shrugs(side_result):
     res, truth = side_result
     assert res["view"] == "side" and res["exercise"] == "bent_over_row"
     assert res["rep_count"] == len(truth["reps"])
-    flagged = [r["index"] for r in res["reps"] if "shrug" in r["faults"]]
+    # A shrug close to the limit is a "check this rep" (the lite model sees ~2/3 of a scripted shrug).
+    flagged = [r["index"] for r in res["reps"] if "shrug" in r["faults"] + r["checks"]]
     scripted = [r["index"] for r in truth["reps"] if "shrug" in r["faults"]]
     assert scripted and flagged == scripted  # fires on the shrugs, never on the clean pulls
+    assert any("shrug" in r["faults"] for r in res["reps"])
     cue = next(c for c in res["cues"] if c["fault"] == "shrug")
-    assert cue["text"].startswith("Reps ") and "ears" in cue["text"]
+    assert cue["text"].startswith("Rep") and "ears" in cue["text"]
 
 
 def test_side_phase_boundaries_match_the_script(side_result):

@@ -37,7 +37,7 @@ def test_live_counts_clean_reps_and_finishes_like_an_upload():
     clip, truth = synthetic_clip("row_side_clean", reps=3)
     n = len(truth["reps"])
     frames = _frames(clip)
-    runner = LiveRunner("lite", exercise="auto", overlay=LiveOverlay())
+    runner = LiveRunner("lite", exercise="auto", tempo="2-0-1-1", overlay=LiveOverlay())
     assert runner.snapshot() is None and not runner.started
     seen = []
 

@@ -60,9 +60,12 @@ def figure(n: int = 60, *, trunk_deg=0.0, view="side", elbow=None, shoulder_rise
             for side, x in (("left", 0.18), ("right", -0.18)):
                 w[i, L[f"{side}_shoulder"]] = [x, -0.5, 0]
                 w[i, L[f"{side}_hip"]] = [x * 0.7, 0, 0]
-    for name in ("elbow", "wrist"):  # world arms: enough for the 3-D elbow angle to exist
+    for name in ("elbow", "wrist"):  # world arms: enough for the 3-D elbow angle to exist (y points down)
         for side in ("left", "right"):
             w[:, L[f"{side}_{name}"]] = w[:, L[f"{side}_shoulder"]] + [0, 0.3 if name == "elbow" else 0.6, 0]
+    for side in ("left", "right"):  # standing: knees straight below the hips
+        w[:, L[f"{side}_knee"]] = w[:, L[f"{side}_hip"]] + [0, 0.45, 0]
+    w[:, L["nose"]] = (w[:, L["left_shoulder"]] + w[:, L["right_shoulder"]]) / 2 + [0.05, -0.25, 0]
     vis = np.where(np.isfinite(xy[..., 0]), 0.99, 0.0)
     vis[:, [L["nose"], L["left_eye"], L["right_eye"]]] = 0.99
     t = np.arange(n) / fps

@@ -23,7 +23,8 @@ def test_no_elbows_in_a_shrug_and_no_top_in_a_pulldown():
         if "shrug" not in fd.implied_by:
             assert "elbow" not in fd.cue_template("shrug"), (fid, fd.cue_template("shrug"))
     assert "top" not in FAULTS["short_hold"].title
-    assert "top" not in FAULTS["short_hold"].cue_template("lat_pulldown")
+    pulldown = FAULTS["short_hold"]
+    assert "lat_pulldown" in pulldown.implied_by or "top" not in pulldown.cue_template("lat_pulldown")
     assert "top" not in FAULTS["short_hold"].cue_template("face_pull")
 
 
@@ -37,4 +38,4 @@ def test_how_to_film_agrees_with_what_a_side_view_result_says():
 def test_a_measurement_never_reads_the_same_as_its_limit():
     assert format_finding(Finding("short_hold", 0.46, 0.5, "s", 1.0)) == "0.46 s (needs at least 0.50 s)"
     assert format_finding(Finding("short_hold", 0.2, 0.5, "s", 1.0)) == "0.2 s (needs at least 0.5 s)"
-    assert format_finding(Finding("shrug", 0.0562, 0.055, "torso", 1.0)) == "+5.6% of torso length (limit +5.5%)"
+    assert format_finding(Finding("shrug", 0.0562, 0.055, "torso", 1.0)) == "+5.6% of torso length (limit 5.5%)"

@@ -74,7 +74,7 @@ class Analysis:
 
 def analyse(series: PoseSeries, *, exercise: str | None = None, view: str | None = None,
             target: tuple[float, float, float, float] | None = None, user: dict | None = None,
-            facing: int | None = None) -> Analysis:
+            facing: int | None = None, frozen: list[tuple[float, float]] | None = None) -> Analysis:
     """Analyse a pose series.
 
     Args:
@@ -84,6 +84,7 @@ def analyse(series: PoseSeries, *, exercise: str | None = None, view: str | None
         target: a target tempo someone set (eccentric, pause, concentric, hold) s; None: the profile's.
         user: a validated user profile dict (see :func:`formcheck.config.load_user_profile`), or None.
         facing: +1/-1 to fix the side-view facing direction (live keeps it stable), None to detect.
+        frozen: (start_s, end_s) spans where the video repeats one frame (reps across them are not judged).
     """
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -97,18 +98,29 @@ def analyse(series: PoseSeries, *, exercise: str | None = None, view: str | None
             pose = clean_pose(series, **view_filter.model_dump())
         signals = compute_signals(pose, the_view, facing)
         ex_est = None
+        others: tuple[str, ...] = ()
         if exercise in (None, "auto"):
             ex_est = detect_exercise(pose, signals, base.detect.exercise)
             the_ex, ex_source = ex_est.exercise, f"auto: {ex_est.reason}"
+            others = tuple(k for k, _ in ex_est.candidates if k != the_ex)
         else:
             the_ex, ex_source = exercise, "given"
         prof = config.resolve(the_ex, the_view, user)
+        if others:
+            # Unsure which exercise this is: judge nothing that any candidate would not (never coach a
+            # shrug as a row): faults a candidate implies are left out, and what a candidate cannot judge.
+            not_judged = dict(prof.not_judged)
+            for ex in others:
+                for group, why in config.resolve(ex, the_view, user).not_judged.items():
+                    not_judged.setdefault(group, f"not judged until the exercise is known: {why.split(': ', 1)[-1]}")
+            prof = prof.model_copy(update={"not_judged": not_judged})
         if target is None and prof.target_tempo is not None:
             target = tuple(float(x) for x in prof.target_tempo)
         reps, sig_name = find_reps(signals, pose.fps, prof)
         if sig_name != prof.reps.rep_signal:
             prof = prof.model_copy(update={"reps": prof.reps.model_copy(update={"rep_signal": sig_name})})
-        assessed = assess_reps(signals, reps, prof, series.visibility, target, the_ex)
+        assessed = assess_reps(signals, reps, prof, series.visibility, target, the_ex, also=others,
+                               frozen=frozen or ())
         cues = set_cues(assessed, prof, target, the_ex)
         measurable = measurability(assessed, the_view, prof, the_ex)
     return Analysis(pose, signals, the_view, view_source, the_ex, ex_source, prof, target, sig_name, reps,

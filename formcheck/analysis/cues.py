@@ -50,23 +50,57 @@ def _trends(assessed: list[RepAssessment], profile: Profile) -> list[dict]:
 
 def set_cues(assessed: list[RepAssessment], profile: Profile, target: tuple[float, float, float, float] | None,
              exercise: str | None = None) -> list[dict]:
-    """Plain-words cues grouped by rep ranges, most frequent fault first, plus set trends."""
+    """Plain-words cues: one per fault (its reps as ranges), most important first, then "check this rep"
+    findings, then fatigue trends; or "Good set" when nothing was found."""
     cues = []
     by_fault: dict[str, list] = {}
+    checks: list[tuple[int, object]] = []
     for ra in assessed:
         for f in ra.findings:
-            by_fault.setdefault(f.name, []).append(f)
-    reps_of = {name: [ra.rep.index for ra in assessed if name in ra.faults] for name in by_fault}
+            if f.status == "fault":
+                by_fault.setdefault(f.name, []).append((ra.rep.index, f))
+            else:
+                checks.append((ra.rep.index, f))
     hold, ecc = (target[3], target[0]) if target is not None else (1.0, 1.0)
-    for name in sorted(by_fault, key=lambda n: (-len(by_fault[n]), n)):
-        vals = [f.value for f in by_fault[name]]
-        text = FAULTS[name].cue_template(exercise).format(value=float(np.median(vals)), target_hold=max(1.0, hold),
+    for name in sorted(by_fault, key=lambda n: (FAULTS[n].priority, -len(by_fault[n]), n)):
+        found = by_fault[name]
+        value = float(np.median([f.value for _, f in found]))
+        text = FAULTS[name].cue_template(exercise).format(value=value, target_hold=max(1.0, hold),
                                                           target_ecc=max(1.0, ecc))
-        ranges = rep_ranges(reps_of[name])
-        cues.append({"fault": name, "reps": reps_of[name], "text": f"{ranges[0].upper()}{ranges[1:]}: {text}.",
-                     "severity": "warning"})
+        ranges = rep_ranges([i for i, _ in found])
+        cues.append({"fault": name, "reps": [i for i, _ in found], "severity": "warning",
+                     "text": f"{ranges[0].upper()}{ranges[1:]}: {text}."})
+    if checks:
+        parts = [f"{rep_ranges([i])} (possibly {f.fault.label}: {f.text})" for i, f in checks]
+        cues.append({"fault": None, "reps": sorted({i for i, _ in checks}), "severity": "check",
+                     "text": "Check " + "; ".join(parts) + ": close to the limit, look at the video before "
+                             "you act on it."})
     cues += _trends(assessed, profile)
-    if assessed and not by_fault:
+    judged = [ra for ra in assessed if not ra.partial]
+    if judged and not by_fault:
         cues.insert(0, {"fault": None, "reps": [], "severity": "ok",
-                        "text": "Clean set: no faults found in what this view can measure."})
+                        "text": "Good set: no faults found in what this view can measure."})
     return cues
+
+
+def verdict(assessed: list[RepAssessment], cues: list[dict], exercise: str | None = None) -> dict:
+    """The report's first line: "Good set" when it is, otherwise the single most important fix.
+
+    Returns:
+        {"ok": bool, "fault": fault id or None, "text": plain words}.
+    """
+    judged = [ra for ra in assessed if not ra.partial]
+    if not assessed:
+        return {"ok": False, "fault": None, "text": "No reps found."}
+    if not judged:
+        return {"ok": False, "fault": None,
+                "text": "The clip cuts every rep: film the whole set, from before the first pull to after the "
+                        "last lowering."}
+    first = next((c for c in cues if c["severity"] == "warning"), None)
+    if first is None:
+        n = len(judged)
+        extra = " (some reps are worth a look: see below)" if any(c["severity"] == "check" for c in cues) else ""
+        return {"ok": True, "fault": None, "text": f"Good set: {n} clean rep{'s' if n != 1 else ''}{extra}."}
+    fd = FAULTS[first["fault"]]
+    how = first["text"].split(": ", 1)[-1]
+    return {"ok": False, "fault": fd.id, "text": f"Fix first \u2014 {fd.title.lower()}: {how}"}

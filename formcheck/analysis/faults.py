@@ -35,8 +35,10 @@ class FaultDef:
         chart: the chart panel it is marked on: "rise" (shoulders and head), "trunk" or "elbow" (the rep signal).
         paints: body parts the overlay paints in the fault's colour ("arms", "upper_arms", "girdles", "ears",
             "trunk").
-        implied_by: exercises in which this is the movement itself, not a fault (never judged there).
+        implied_by: exercises in which this is the movement itself, or its nature, not a fault (never judged
+            there): the shrug in a shrug, the uneven arms of a one-arm row, the squeeze hold of a pulldown.
         needs_finished_rep: judged only on reps whose lowering the clip shows.
+        priority: which fix matters most when a set has several (1 first): the report opens with it.
     """
 
     id: str
@@ -55,6 +57,7 @@ class FaultDef:
     paints: tuple[str, ...] = ()
     implied_by: tuple[str, ...] = ()
     needs_finished_rep: bool = False
+    priority: int = 5
 
     @property
     def label(self) -> str:
@@ -65,9 +68,43 @@ class FaultDef:
     def cue_template(self, exercise: str | None) -> str:
         return self.cue_by_exercise.get(exercise or "", self.cue)
 
-    def exceeded(self, value: float, threshold: float, bad: str | None = None) -> bool:
-        """The decision: value on the bad side of the threshold (at it counts as bad for 'above')."""
+    def exceeded(self, value: float, threshold: float, bad: str | None = None, unit: str | None = None) -> bool:
+        """The decision: value on the bad side of the threshold (at it counts as bad for 'above'). How sure it is
+        comes from the margin (:func:`formcheck.analysis.assess.judge`); :func:`describe` shows the two numbers
+        with enough digits that a fault never reads "0.5 s (needs at least 0.5 s)"."""
         return value >= threshold if (bad or self.bad) == "above" else value < threshold
+
+
+#: The precision each unit is shown with at least: s to 0.1, degrees to 1, torso lengths and ratios to 1 %.
+DECIMALS = {"s": 1, "deg": 0, "torso": 0, "ratio": 0}
+
+
+def _shown(value: float, threshold: float, decimals: int, scale: float = 1.0) -> tuple[str, str]:
+    """Both numbers at the unit's precision, with more digits (up to 3 more) while they would read the same."""
+    for d in range(decimals, decimals + 4):
+        a, b = f"{value * scale:.{d}f}", f"{threshold * scale:.{d}f}"
+        if a != b or value == threshold:
+            return a, b
+    return a, b
+
+
+def describe(fid: str, value: float, threshold: float, unit: str, bad: str | None = None) -> str:
+    """The measured value against the threshold in plain words: '12% of torso length (limit 6%)'."""
+    below = (bad or (FAULTS[fid].bad if fid in FAULTS else "above")) == "below"
+    need = "needs at least" if below else "limit"
+    if unit == "torso":
+        v, t = _shown(value, threshold, DECIMALS[unit], 100.0)
+        return f"{'+' if value > 0 else ''}{v}% of torso length ({need} {t}%)"
+    if unit == "deg":
+        v, t = _shown(value, threshold, DECIMALS[unit])
+        return f"{v}\u00b0 ({need} {t}\u00b0)"
+    if unit == "s":
+        v, t = _shown(value, threshold, DECIMALS[unit])
+        return f"{v} s ({need} {t} s)"
+    if unit == "ratio":
+        v, t = _shown(value, threshold, DECIMALS[unit], 100.0)
+        return f"{v}% of your best reps ({need} {t}%)" if fid == "partial_range" else f"{v}% ({need} {t}%)"
+    return f"{value:.3g} {unit} ({need} {threshold:.3g})"
 
 
 _FAULTS: tuple[FaultDef, ...] = (
@@ -75,7 +112,7 @@ _FAULTS: tuple[FaultDef, ...] = (
         "shrug", "Shrugging", "shoulders rose toward the ears", "shrug", "posture", "torso", "above", "top",
         rules.shrug,
         "your shoulders rose toward your ears at the top \u2014 keep them down and pull your elbows back",
-        short="shrug", chart="rise", paints=("ears",), implied_by=("shrug",), needs_finished_rep=True),
+        short="shrug", chart="rise", paints=("ears",), implied_by=("shrug",), needs_finished_rep=True, priority=3),
     FaultDef(
         "short_hold", "No squeeze hold", "", "tempo", "tempo", "s", "below", "hold",
         rules.short_hold,
@@ -83,13 +120,11 @@ _FAULTS: tuple[FaultDef, ...] = (
         "before lowering",
         {"shrug": "you didn't hold the top \u2014 pause {target_hold:.0f} s with the shoulders up by your ears "
                   "before lowering",
-         "lat_pulldown": "you didn't hold the squeeze with the bar at your chest \u2014 pause {target_hold:.0f} s "
-                         "with the shoulder blades down and back before letting it up",
          "face_pull": "you didn't hold the squeeze with the rope at your face \u2014 pause {target_hold:.0f} s with "
                       "the shoulder blades pinched before letting it back",
          "seated_cable_row": "you didn't hold the squeeze with the handle at your body \u2014 pause "
                              "{target_hold:.0f} s with the shoulder blades pinched before letting it forward"},
-        short="short hold"),
+        short="short hold", implied_by=("lat_pulldown",), priority=8),
     FaultDef(
         "rushed_eccentric", "Rushed lowering", "", "tempo", "tempo", "s", "below",
         "eccentric", rules.rushed_eccentric,
@@ -97,33 +132,34 @@ _FAULTS: tuple[FaultDef, ...] = (
         "point",
         {"shrug": "the lowering was rushed ({value:.1f} s) \u2014 take {target_ecc:.0f} s to let the shoulders "
                   "down"},
-        short="rushed lowering"),
+        short="rushed lowering", priority=7),
     FaultDef(
         "weak_squeeze", "Elbows stopped short", "weak retraction", "retraction", "range", "torso", "below", "top",
         rules.weak_squeeze,
         "your elbows stopped short of your body \u2014 drive them back past your ribs and squeeze the shoulder "
         "blades together",
-        short="weak squeeze", paints=("upper_arms",), implied_by=("shrug",)),
+        short="weak squeeze", paints=("upper_arms",), implied_by=("shrug", "lat_pulldown"), priority=4),
     FaultDef(
         "swing", "Trunk swing", "momentum", "swing", "posture", "deg", "above", "span", rules.swing,
         "your trunk swung about {value:.0f}\u00b0 to heave the weight \u2014 keep your chest still; lighten the "
         "load if you need to",
-        short="trunk swing", chart="trunk", paints=("trunk",)),
+        short="trunk swing", chart="trunk", paints=("trunk",), implied_by=("shrug", "chest_supported_row"),
+        priority=2),
     FaultDef(
         "neck", "Neck craning", "", "neck", "posture", "torso", "above", "span", rules.neck,
         "your head pushed forward \u2014 keep your neck long and your chin tucked",
-        short="neck craning", chart="rise", paints=("ears",)),
+        short="neck craning", chart="rise", paints=("ears",), priority=6),
     FaultDef(
         "rotation", "Trunk rotation", "", "rotation", "posture", "deg", "above", "span",
         rules.rotation,
         "your torso twisted about {value:.0f}\u00b0 \u2014 keep your shoulders square",
-        short="trunk rotation", paints=("girdles",)),
+        short="trunk rotation", paints=("girdles",), priority=2),
     FaultDef(
         "asymmetry", "Left/right imbalance", "", "asymmetry", "range", "deg",
         "above", "top", rules.asymmetry,
         "one arm pulled further than the other \u2014 pull both elbows back evenly",
         {"shrug": "one shoulder rose higher than the other \u2014 lift both shoulders evenly"},
-        short="left/right imbalance", paints=("arms",)),
+        short="left/right imbalance", paints=("arms",), implied_by=("one_arm_row",), priority=5),
     FaultDef(
         "partial_range", "Partial range of motion", "", "range", "range", "ratio", "below",
         "top", rules.partial_range,
@@ -134,7 +170,7 @@ _FAULTS: tuple[FaultDef, ...] = (
                          "upper chest",
          "face_pull": "the range was short \u2014 let your arms reach forward and pull the rope all the way to "
                       "your face"},
-        short="partial range", paints=("arms",)),
+        short="partial range", paints=("arms",), priority=4),
 )
 
 #: id -> FaultDef, in the table's order.

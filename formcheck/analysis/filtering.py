@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as sps
 
-from ..series import PoseSeries
+from ..series import LANDMARK, PoseSeries
 
 
 def valid_runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -100,17 +100,26 @@ class CleanPose:
     fps: float
 
 
+#: Elbow and wrist landmarks (their own visibility threshold: see ``min_visibility_arms``).
+ARM_LANDMARKS = tuple(LANDMARK[f"{s}_{j}"] for s in ("left", "right") for j in ("elbow", "wrist"))
+
+
 def clean_pose(series: PoseSeries, *, min_visibility: float = 0.3, max_gap_s: float = 0.5,
-               cutoff_hz: float = 4.0) -> CleanPose:
+               cutoff_hz: float = 4.0, min_visibility_arms: float | None = None) -> CleanPose:
     """Mask landmarks below ``min_visibility``, bridge short gaps, and low-pass the tracks.
 
     The filter runs at the median frame rate of the series: variable-frame-rate
-    clips are close enough to uniform for a 4 Hz low-pass.
+    clips are close enough to uniform for a 4 Hz low-pass. ``min_visibility_arms``
+    (default: the same) lets elbows and wrists through at lower visibility: seen
+    from behind they are behind the body, rated nearly invisible, yet placed well.
     """
     t = series.times_s
     fps = float(1.0 / np.median(np.diff(t))) if len(t) > 1 else series.fps
     vis = series.visibility
-    low = ~(vis >= min_visibility)  # NaN counts as low
+    limit = np.full(vis.shape[1], min_visibility)
+    if min_visibility_arms is not None:
+        limit[list(ARM_LANDMARKS)] = min_visibility_arms
+    low = ~(vis >= limit)  # NaN counts as low
     xy = series.image_xy.astype(np.float64).copy()
     xy[low] = np.nan
     world = series.world_xyz.astype(np.float64).copy()

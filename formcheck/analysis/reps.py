@@ -63,6 +63,7 @@ class Rep:
     i_end: int
     amplitude: float  # rise of the rep signal from start to peak
     peak_value: float
+    end_drop: float | None = None  # fall of the rep signal from the peak to the rep's bottom (None: none seen)
     pause_s: float | None = None
     extra: dict = field(default_factory=dict)
 
@@ -200,14 +201,18 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
         i_up = v0 + int(np.argmax(vel[v0:p + 1]))
         up_level = max(params.speed_frac * max(speed[i_up], 1e-9), min(noise_floor, 0.5 * speed[i_up]))
         start = _edge(t, speed, v0, p, i_up, up_level, backward=True)
+        # Still moving on the clip's first frame: the pull began before the clip (a cut rep).
+        started_before = v0 == 0 and speed[0] >= up_level
         peak = _edge(t, speed, v0, p, i_up, up_level, backward=False)
         has_ecc = np.isfinite(fall) and fall >= 0.5 * rise and v1 > p
         hold_end = bottom = None
+        lowering_cut = False
         if has_ecc:
             i_dn = p + int(np.argmin(vel[p:v1 + 1]))
             dn_level = max(params.speed_frac * max(speed[i_dn], 1e-9), min(noise_floor, 0.5 * speed[i_dn]))
             hold_end = _edge(t, speed, p, v1, i_dn, dn_level, backward=True)
             bottom = _edge(t, speed, p, v1, i_dn, dn_level, backward=False)
+            lowering_cut = v1 == n - 1 and speed[n - 1] >= dn_level  # still lowering on the last frame
             hold_end = max(hold_end, peak)
         dur = (bottom if bottom is not None else t[min(hi_lim, n - 1)]) - start
         if dur > params.max_rep_s:
@@ -216,7 +221,9 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
         reps.append(Rep(index=len(reps) + 1, start_s=start, peak_s=peak, hold_end_s=hold_end, bottom_s=bottom,
                         end_s=bottom if bottom is not None else float(t[v1 if v1 > p else n - 1]),
                         i_start=int(np.searchsorted(t, start)), i_peak=int(p),
-                        i_end=int(v1 if has_ecc else n - 1), amplitude=float(rise), peak_value=float(s[p])))
+                        i_end=int(v1 if has_ecc else n - 1), amplitude=float(rise), peak_value=float(s[p]),
+                        end_drop=float(fall) if has_ecc else None,
+                        extra={"started_before_clip": bool(started_before), "lowering_cut": bool(lowering_cut)}))
         prev_bottom_i = v1
     # Pauses: from one rep's bottom to the next rep's start (a long stop is rest, not a pause).
     for a, b in zip(reps, reps[1:]):

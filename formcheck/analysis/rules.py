@@ -33,6 +33,8 @@ class Reading:
         unit: "torso", "deg", "s" or "ratio".
         metrics: extra named measurements to record on the rep (name -> (value, unit)).
         bad: "above" or "below" where this reading's direction differs from the fault's usual one.
+        margin: past the threshold by less than this (same unit), the reading is a "check this rep", not a
+            fault (the profile's ``margin`` for the fault, or for the criterion that fired).
     """
 
     value: float
@@ -41,6 +43,7 @@ class Reading:
     unit: str
     metrics: dict[str, tuple[float, str]] = field(default_factory=dict)
     bad: str | None = None
+    margin: float = 0.0
 
 
 @dataclass
@@ -131,20 +134,23 @@ Rule = Callable[[RepContext], "Reading | None"]
 # --- tempo ------------------------------------------------------------------------------------------------------
 
 def short_hold(c: RepContext) -> Reading | None:
+    """Judged only against a target hold someone set: people do not hold at an imagined 1 s."""
     hold, target = c.rep.hold_s, c.target
     if hold is None or target is None or target[3] <= 0:
         return None
     cfg = c.profile.faults.short_hold
-    return Reading(hold, max(cfg.min_hold_s, cfg.frac_of_target * target[3]), c.rep.peak_s, "s")
+    return Reading(hold, max(cfg.min_hold_s, cfg.frac_of_target * target[3]), c.rep.peak_s, "s", margin=cfg.margin)
 
 
 def rushed_eccentric(c: RepContext) -> Reading | None:
+    """Against a target eccentric when one was set; without one, only a lowering so short that the weight
+    dropped (nobody would argue with that)."""
     ecc, r = c.rep.eccentric_s, c.rep
     if ecc is None:
         return None
     cfg = c.profile.faults.rushed_eccentric
     thr = cfg.frac_of_target * c.target[0] if c.target is not None and c.target[0] > 0 else cfg.min_s
-    return Reading(ecc, thr, (r.hold_end_s + r.bottom_s) / 2, "s")
+    return Reading(ecc, thr, (r.hold_end_s + r.bottom_s) / 2, "s", margin=cfg.margin)
 
 
 # --- range ------------------------------------------------------------------------------------------------------
@@ -154,8 +160,8 @@ def partial_range(c: RepContext) -> Reading | None:
     if c.stats.n_reps < 3 or not np.isfinite(best) or best <= 0:
         return None
     frac = c.rep.amplitude / best
-    return Reading(frac, c.profile.faults.partial_range.frac_of_set, c.rep.peak_s, "ratio",
-                   {"range_frac": (frac, "ratio")})
+    cfg = c.profile.faults.partial_range
+    return Reading(frac, cfg.frac_of_set, c.rep.peak_s, "ratio", {"range_frac": (frac, "ratio")}, margin=cfg.margin)
 
 
 # --- shoulders --------------------------------------------------------------------------------------------------
@@ -181,7 +187,7 @@ def shrug(c: RepContext) -> Reading | None:
                "shoulder_rise": (float(min(d_ear, d_hip)) if both else float("nan"), "torso")}
     cfg = c.profile.faults.shrug
     return Reading(float(shrug_value(d_ear, d_hip, cfg)), cfg.min_rise_ear_torso, c.argmax_time("shoulder_elev_ear"),
-                   "torso", metrics)
+                   "torso", metrics, margin=cfg.margin)
 
 
 def weak_squeeze(c: RepContext) -> Reading | None:
@@ -191,39 +197,68 @@ def weak_squeeze(c: RepContext) -> Reading | None:
             "shoulder_narrowing": (-c.rise("shoulder_width"), "ratio"),
             "elbow_behind_trunk": (c.at_top("elbow_behind_trunk_3d", np.nanmax), "torso")})
     eb = c.at_top("elbow_behind_trunk", np.nanmax)
-    return Reading(eb, c.profile.faults.weak_squeeze.min_elbow_behind_torso, c.rep.peak_s, "torso",
-                   {"elbow_behind_trunk": (eb, "torso"), "shoulder_back": (c.rise("shoulder_back"), "torso")})
+    cfg = c.profile.faults.weak_squeeze
+    return Reading(eb, cfg.min_elbow_behind_torso, c.rep.peak_s, "torso",
+                   {"elbow_behind_trunk": (eb, "torso"), "shoulder_back": (c.rise("shoulder_back"), "torso")},
+                   margin=cfg.margin)
 
 
 # --- trunk and head ---------------------------------------------------------------------------------------------
 
 def swing(c: RepContext) -> Reading | None:
-    dev, when = c.deviation("trunk_inclination", before_s=0.05)
-    if not np.isfinite(dev):
+    """Momentum: the trunk moving while the arms pull (from the rep's start to the end of the hold), not the
+    trunk's whole range over the rep (which includes setting up and the stretch at the bottom).
+
+    For exercises that lean forward into the stretch by design (seated cable rows: ``from_upright``), the
+    reading is how far the trunk rocks back past upright during the pull instead.
+    """
+    cfg = c.profile.faults.swing
+    incl, t, r = c.signals["trunk_inclination"], c.t, c.rep
+    end = r.hold_end_s if r.hold_end_s is not None else c.top_win[1]
+    m = (t >= r.start_s - 0.05) & (t <= end)
+    x = incl[m]
+    if not np.isfinite(x).any():
         return None
-    return Reading(dev, c.profile.faults.swing.min_deg, when, "deg",
-                   {"trunk_swing": (dev, "deg"), "trunk_angle": (c.at_start("trunk_inclination"), "deg")})
+    start = c.at_start("trunk_inclination")
+    if cfg.from_upright:
+        dev = np.maximum(0.0, -x)  # signed inclination: negative is leaning back past vertical
+    else:
+        dev = np.abs(x - start)
+    i = int(np.nanargmax(dev))
+    return Reading(float(dev[i]), cfg.min_deg, float(t[m][i]), "deg",
+                   {"trunk_swing": (float(dev[i]), "deg"), "trunk_angle": (start, "deg")}, margin=cfg.margin)
 
 
 def neck(c: RepContext) -> Reading | None:
     fwd = c.rise("head_forward", np.nanmax)
     if not np.isfinite(fwd):
         return None
-    return Reading(fwd, c.profile.faults.neck.min_forward_torso, c.argmax_time("head_forward"), "torso",
-                   {"head_forward": (fwd, "torso")})
+    cfg = c.profile.faults.neck
+    return Reading(fwd, cfg.min_forward_torso, c.argmax_time("head_forward"), "torso",
+                   {"head_forward": (fwd, "torso")}, margin=cfg.margin)
 
 
 def rotation(c: RepContext) -> Reading | None:
-    dev, when = c.deviation("trunk_rotation_2d" if c.view == "side" else "trunk_rotation")
-    if not np.isfinite(dev):
+    """The shoulders turning during the rep: the shoulder line's largest turn from the rep's start, start to
+    bottom (3-D, front/rear/oblique; from the side, one-arm rows only, the apparent shoulder width). A
+    one-arm row twisting open often turns furthest as the weight comes down, so the whole rep is read."""
+    name = "trunk_rotation_2d" if c.view == "side" else "shoulder_yaw"
+    x, t = c.signals[name], c.t
+    m = (t >= c.span[0]) & (t <= c.span[1])
+    if not np.isfinite(x[m]).any():
         return None
-    return Reading(dev, c.profile.faults.rotation.min_deg, when, "deg", {"trunk_rotation": (dev, "deg")})
+    dev = np.abs(x[m] - c.at_start(name))
+    i = int(np.nanargmax(dev))
+    cfg = c.profile.faults.rotation
+    return Reading(float(dev[i]), cfg.min_deg, float(t[m][i]), "deg", {"trunk_rotation": (float(dev[i]), "deg")},
+                   margin=cfg.margin)
 
 
 # --- left / right -----------------------------------------------------------------------------------------------
 
 def side_travel(c: RepContext) -> float | None:
-    """Shorter arm's travel over the longer arm's, start to top of a rep (1.0 = even; None if not comparable)."""
+    """Shorter arm's travel over the longer arm's, start to top of a rep (1.0 = even; None if not comparable:
+    one arm only, or the elbows alone when the hands are hidden)."""
     path = c.signals.hand_path
     if path is None or path.shape[1] != 8:
         return None
@@ -256,20 +291,25 @@ def asymmetry(c: RepContext) -> Reading | None:
     d_el = abs(c.rise("lr_elbow_diff"))
     metrics = {"lr_elbow_diff": (d_el, "deg")}
     candidates = []
-    if np.isfinite(d_el):
-        candidates.append((d_el / cfg.min_elbow_deg, Reading(d_el, cfg.min_elbow_deg, c.rep.peak_s, "deg")))
+    # The 3-D elbow angles only from the front: from behind and at an angle BlazePose's elbows read 86-123 deg
+    # apart on an even real face pull.
+    if np.isfinite(d_el) and c.view == "front":
+        candidates.append((d_el / cfg.min_elbow_deg, Reading(d_el, cfg.min_elbow_deg, c.rep.peak_s, "deg",
+                                                             margin=cfg.margin_deg)))
     if c.view in ("front", "rear"):
         d_ev = abs(c.rise("lr_elev_diff"))
         metrics["lr_elev_diff"] = (d_ev, "torso")
         if np.isfinite(d_ev):
-            candidates.append((d_ev / cfg.min_elev_torso, Reading(d_ev, cfg.min_elev_torso, c.rep.peak_s, "torso")))
+            candidates.append((d_ev / cfg.min_elev_torso, Reading(d_ev, cfg.min_elev_torso, c.rep.peak_s, "torso",
+                                                                  margin=cfg.margin_torso)))
     travel = side_travel(c)
     if travel is not None:
         metrics["lr_travel_ratio"] = (travel, "ratio")
         thr = c.stats.travel_threshold
         if thr is not None and travel > 0:
             # "Above" is bad for the others: express the travel ratio as how far below its limit it fell.
-            candidates.append((thr / travel, Reading(travel, thr, c.rep.peak_s, "ratio", bad="below")))
+            candidates.append((thr / travel, Reading(travel, thr, c.rep.peak_s, "ratio", bad="below",
+                                                     margin=cfg.margin)))
     if not candidates:
         return None
     score, reading = max(candidates, key=lambda x: x[0])

@@ -24,6 +24,7 @@ from .capabilities import EXERCISES, VIEWS  # noqa: F401  (re-exported: names li
 from .filtering import CleanPose
 
 ALL = VIEWS
+SHOULDER_TO_TORSO = 0.75  # typical shoulder (biacromial) width / mid-hip-to-mid-shoulder length
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -62,6 +63,12 @@ class Geometry:
         self.w_left = _unit(wl - wr)
         self.w_fwd = _unit(np.cross(self.w_left, self.w_up))
         self.torso_m = float(np.nanmedian(np.linalg.norm(self.w_mid_sh - self.w_mid_hip, axis=1)))
+        # The body's size in the image when the trunk points at the camera (a bent-over row filmed from the
+        # front): the shoulder width stands in for the foreshortened torso.
+        sh_w = np.linalg.norm(xy[:, L["left_shoulder"]] - xy[:, L["right_shoulder"]], axis=1)
+        sh_px = float(np.nanmedian(sh_w)) if np.isfinite(sh_w).any() else np.nan
+        self.body_px = float(np.nanmax([self.torso_px, sh_px / SHOULDER_TO_TORSO]))
+        self.trunk_foreshortened = bool(np.isfinite(self.torso_px) and self.torso_px < 0.6 * self.body_px)
 
     def p(self, name: str) -> np.ndarray:
         return self.xy[:, L[name]]
@@ -146,8 +153,10 @@ def _shoulder_back(g: Geometry) -> np.ndarray:
 
 
 def _shoulder_width(g: Geometry) -> np.ndarray:
-    """World shoulder width relative to its clip median (1.0); narrows as the blades retract."""
-    width = np.linalg.norm(g.pw("left_shoulder") - g.pw("right_shoulder"), axis=1)
+    """Shoulder width in the image relative to its clip median (1.0); narrows as the blades retract (front and
+    rear: the camera faces the shoulder line). In the image, not in 3-D: BlazePose's depth from behind is a
+    guess (the 3-D width widened by 13-28 % where the image showed the scripted shoulders come together)."""
+    width = np.linalg.norm(g.p("left_shoulder") - g.p("right_shoulder"), axis=1)
     return width / np.nanmedian(width)
 
 
@@ -158,6 +167,21 @@ def _head_fwd(g: Geometry) -> np.ndarray:
     trunk-swing matter) does not read as craning.
     """
     return g.facing * (g.mid_ear[:, 0] - g.mid_sh[:, 0]) / g.torso_px
+
+
+def _shoulder_yaw(g: Geometry) -> np.ndarray:
+    """The shoulder line's direction about the vertical, from world landmarks (deg, unwrapped over time).
+
+    Turning the trunk open (a one-arm row twisting toward the working side) turns this line, with or without
+    the hips; the rotation rule reads its change from the rep's start.
+    """
+    sh = g.pw("left_shoulder") - g.pw("right_shoulder")
+    a = np.arctan2(sh[:, 2], sh[:, 0])
+    ok = np.isfinite(a)
+    out = np.full(len(a), np.nan)
+    if ok.any():
+        out[ok] = np.unwrap(a[ok])
+    return np.degrees(out)
 
 
 def _rotation(g: Geometry) -> np.ndarray:
@@ -177,25 +201,57 @@ def hand_path(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
          flexion (T,) deg used to orient the main direction).
     """
     # In the trunk's own frame (along the trunk axis, across it): a trunk heave turns the whole
-    # arm with it in the image, which must not read as a shorter pull.
-    across = np.stack([-g.u[:, 1], g.u[:, 0]], axis=1)
+    # arm with it in the image, which must not read as a shorter pull. When the trunk points at the camera
+    # (bent over, filmed from the front) its image axis is short and its direction noise: use the image's
+    # axes, and the body's size from the shoulders (torso lengths read 5-10x too large there).
+    if g.trunk_foreshortened:
+        up = np.tile([0.0, -1.0], (len(g.u), 1))
+        scale = g.body_px
+    else:
+        up, scale = g.u, g.torso_px
+    across = np.stack([-up[:, 1], up[:, 0]], axis=1)
+
+    # Wrist and elbow: near the face (face pulls) the hands barely move while the elbows still do. Seen from
+    # behind, a seated row hides the hands in front of the body: then the elbows alone carry the pull.
+    seen = {j: np.isfinite(g.p(f"left_{j}")[:, 0]).mean() + np.isfinite(g.p(f"right_{j}")[:, 0]).mean()
+            for j in ("wrist", "elbow")}
+    joints = ("elbow",) if g.view != "side" and seen["wrist"] < 1.0 <= seen["elbow"] else ("wrist", "elbow")
 
     def rel(side: str) -> np.ndarray:
-        # Wrist and elbow: near the face (face pulls) the hands barely move while the elbows still do.
         cols = []
-        for joint in ("wrist", "elbow"):
-            d = (g.p(f"{side}_{joint}") - g.p(f"{side}_shoulder")) / g.torso_px
-            cols += [(d * g.u).sum(1), (d * across).sum(1)]
+        for joint in joints:
+            d = (g.p(f"{side}_{joint}") - g.p(f"{side}_shoulder")) / scale
+            cols += [(d * up).sum(1), (d * across).sum(1)]
         return np.stack(cols, axis=1)
 
     if g.view == "side":
         side = g.near_side()
         return rel(side), 180 - _elbow2d(side)(g)
-    x = np.concatenate([rel("left"), rel("right")], axis=1)
+    left, right = rel("left"), rel("right")
+    x = np.concatenate([left, right], axis=1)
     if np.isfinite(x).all(1).mean() < 0.5:  # one arm mostly hidden: follow the other
         side = max(("left", "right"), key=lambda s: np.isfinite(rel(s)).all(1).sum())
-        x = rel(side)
+        return rel(side), 180 - _elbow_best(g)
+    # One arm rows while the other rests (a one-arm row): follow the working arm alone, so the resting
+    # arm's jitter and a landmark swap between the arms cannot split a rep.
+    travel = [_path_spread(left), _path_spread(right)]
+    if all(np.isfinite(travel)) and min(travel) < ONE_ARM_TRAVEL_RATIO * max(travel):
+        side = "left" if travel[0] > travel[1] else "right"
+        return (left if side == "left" else right), 180 - _elbow3d(side)(g)
     return x, 180 - _elbow_best(g)
+
+
+#: An arm travelling less than this fraction of the other is resting (the hand path follows the working arm).
+ONE_ARM_TRAVEL_RATIO = 0.55
+
+
+def _path_spread(p: np.ndarray) -> float:
+    """Spread (95th - 5th percentile) of a (T, 4) wrist-and-elbow path's distance from its median."""
+    ok = np.isfinite(p).all(1)
+    if ok.sum() < 5:
+        return float("nan")
+    d = np.linalg.norm(p[ok] - np.median(p[ok], axis=0), axis=1)
+    return float(np.percentile(d, 95) - np.percentile(d, 5))
 
 
 def _hand_travel(g: Geometry) -> np.ndarray:
@@ -219,13 +275,18 @@ def _hand_travel(g: Geometry) -> np.ndarray:
     proj = xc @ vt[0]
     f = flex[ok]
     good = np.isfinite(f)
-    if good.sum() > 3 and np.corrcoef(proj[good], f[good])[0, 1] < 0:
+    r = np.corrcoef(proj[good], f[good])[0, 1] if good.sum() > max(3, 0.5 * len(f)) else np.nan
+    if not np.isfinite(r):
+        # No elbow angle to go by (the hands hidden, seen from behind): a pull takes the elbows away from the
+        # shoulders in the image (from an arm reaching at the camera or away from it to beside the trunk).
+        d = np.nanmean(np.stack([np.linalg.norm(g.p(f"{s}_elbow") - g.p(f"{s}_shoulder"), axis=1)
+                                 for s in ("left", "right")]), axis=0)[ok]
+        fine = np.isfinite(d)
+        r = np.corrcoef(proj[fine], d[fine])[0, 1] if fine.sum() > 3 else np.nan
+    if np.isfinite(r) and r < 0:
         proj = -proj
     out[ok] = proj
     return out
-
-
-SHOULDER_TO_TORSO = 0.75  # typical shoulder (biacromial) width / mid-hip-to-mid-shoulder length
 
 
 def _rotation_2d(g: Geometry) -> np.ndarray:
@@ -244,7 +305,14 @@ def _lr_elbow(g: Geometry) -> np.ndarray:
 
 
 def _lr_elev(g: Geometry) -> np.ndarray:
-    return _elev_ear_side("left")(g) - _elev_ear_side("right")(g)
+    """Left minus right shoulder height above its own hip along the trunk axis (torso lengths).
+
+    Against the hips rather than the ears: turning or tilting the head moves each ear and read as up to
+    0.3 torso of "imbalance" on clean real sets, while the hip-based difference stayed under 0.07.
+    """
+    left = ((g.p("left_shoulder") - g.p("left_hip")) * g.u).sum(1)
+    right = ((g.p("right_shoulder") - g.p("right_hip")) * g.u).sum(1)
+    return (left - right) / g.torso_px
 
 
 def _wrist_rel(axis: str):
@@ -288,7 +356,10 @@ SIGNALS: tuple[SignalDef, ...] = (
     SignalDef("trunk_rotation_2d", "deg", ("side",), _rotation_2d,
               "trunk rotation from the apparent shoulder width (side view)", proxy=True),
     SignalDef("lr_elbow_diff", "deg", ("front", "rear", "oblique"), _lr_elbow, "left minus right elbow angle"),
-    SignalDef("lr_elev_diff", "torso", ("front", "rear"), _lr_elev, "left minus right shoulder elevation"),
+    SignalDef("lr_elev_diff", "torso", ("front", "rear"), _lr_elev,
+              "left minus right shoulder height above its hip, along the trunk"),
+    SignalDef("shoulder_yaw", "deg", ("front", "rear", "oblique"), _shoulder_yaw,
+              "shoulder line direction about the vertical (3-D, the rotation proxy)", proxy=True),
 )
 SIGNAL_DEFS = {s.name: s for s in SIGNALS}
 

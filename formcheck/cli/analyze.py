@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FormcheckError
-from .options import check_writable_dir, model_arg, seconds
+from .options import check_time_range, check_writable_dir, model_arg, seconds
 
 
 def add_parser(sub) -> None:
@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser("analyze", help="analyse a row or shrug set: reps, tempo, faults and cues",
                        description="Analyse a set from a video (or a poses .npz from 'formcheck pose').")
-    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv) or poses .npz")
+    p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv, animated gif) or poses .npz")
     p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
                    help="auto (default) or one of: " + ", ".join(EXERCISES))
     p.add_argument("--view", default="auto", choices=["auto", *VIEWS], metavar="VIEW",
@@ -30,29 +30,39 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
-def _fmt(v, nd=1, unit=""):
-    return "-" if v is None else f"{v:.{nd}f}{unit}"
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def print_report(result, stream=None) -> None:
-    """The human-readable summary: header, per-rep table, cues, what could not be measured."""
+    """The human-readable summary: the verdict, a per-rep table, cues, what could not be measured."""
     from ..analysis.capabilities import CAPABILITIES
     from ..analysis.faults import FAULTS
 
     stream = stream or sys.stdout
     d = result.to_dict()
-    s = d["summary"]
+    s, tempo = d["summary"], d["summary"]["tempo"]
     w = stream.write
     w(f"{d['exercise_name']} seen from the {d['view']} ({d['exercise_source']}; view {d['view_source']})\n")
-    n = d["rep_count"]
-    target = s.get("tempo_target_str")
-    w(f"{n} rep{'' if n == 1 else 's'}   tempo avg {s['tempo_average_str']} "
-      f"({'target ' + target if target else 'no target set'}, eccentric-pause-concentric-hold, s)   "
-      f"{s['clean_reps']} clean\n\n")
+    if d.get("exercise_unsure"):
+        names = " or ".join(c["name"] for c in d["exercise_candidates"][:2])
+        w(f"Not sure which exercise this is ({names}): faults that depend on it are left out. "
+          "Say which with --exercise.\n")
+    if d.get("set_window") and d["set_window"].get("text"):
+        w(f"{d['set_window']['text']}\n")
+    w(f"\n{s['verdict']}\n\n")
+    target = f"target {tempo['target_str']}" if tempo["target_str"] else "no target set"
+    steady = {True: ", steady", False: ", uneven", None: ""}[tempo["steady"]]
+    w(f"{plural(d['rep_count'], 'rep')}   tempo avg {tempo['average_str']} ({target}{steady}; "
+      f"eccentric-pause-concentric-hold, s)   {s['clean_reps']} of {s['judged_reps']} clean\n\n")
     if d["reps"]:
         w(f"{'rep':>3}  {'start':>6}  {'tempo':>15}  faults\n")
         for r in d["reps"]:
             faults = ", ".join(FAULTS[f].short if f in FAULTS else f for f in r["faults"]) or "clean"
+            if r["checks"]:
+                faults += f" (check: {', '.join(FAULTS[f].short if f in FAULTS else f for f in r['checks'])})"
+            if r["partial"]:
+                faults = f"not judged: {r['partial']}"
             w(f"{r['index']:>3}  {r['start_s']:>5.1f}s  {r['tempo']:>15}  {faults}\n")
         w("\n")
     for c in d["cues"]:
@@ -71,8 +81,12 @@ def cmd_analyze(args) -> int:
     from ..pipeline import analyze
     from ..progress import ProgressBar
 
+    check_time_range(args.start, args.end)
     if args.out:
+        from ..render.outputs import check_output_folder
+
         check_writable_dir(Path(args.out), "the results")
+        check_output_folder(args.out, [args.video])  # before the slow pose pass: never write over the input
     bar = ProgressBar("pose")
     try:
         result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,

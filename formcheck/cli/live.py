@@ -16,6 +16,7 @@ import threading
 import time
 
 from ..errors import FormcheckError, OptionError
+from .options import camera_index
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def add_parser(subparsers) -> None:
                     "video, spoken as cues (pull, squeeze, down, 2, 3; the rep count; shoulders down) when a sound "
                     "library is installed (pip install 'formcheck[sound]'). Press m to mute, q to finish: the full "
                     "report is printed then.")
-    p.add_argument("--camera", type=int, default=0, help="camera number (default 0)")
+    p.add_argument("--camera", type=camera_index, default=0, help="camera number (default 0)")
     p.add_argument("--video", default=None, metavar="FILE",
                    help="play a video file in real time instead of a camera (for trying it out)")
     p.add_argument("--model", default="lite", choices=["lite", "full", "heavy"],
@@ -96,11 +97,19 @@ def run(args) -> int:
     from ..video import CameraSource
     from .analyze import print_report
 
-    if args.camera < 0:
-        raise OptionError(f"--camera must be 0 or more, got {args.camera}.")
     if not args.no_window and not _has_display():
         raise OptionError("There is no screen to open the video window on (no DISPLAY). Run with --no-window to "
                           "print each rep instead, or use the app: streamlit run app.py.")
+    if args.out:
+        from pathlib import Path
+
+        from ..render.outputs import check_output_folder
+        from .options import check_writable_dir
+
+        check_writable_dir(Path(args.out), "the results")  # before the session, not after the set
+        check_output_folder(args.out, [args.video])
+    if args.every_frame and not args.video:
+        raise OptionError("--every-frame works with --video FILE (a camera cannot wait for the analysis).")
     if args.video is None:
         CameraSource(args.camera).close()  # fail early, with our message, if the camera is not there
     session = LiveSession(args.model, exercise=args.exercise, tempo=args.tempo,
@@ -114,8 +123,6 @@ def run(args) -> int:
         if speaker is None:
             print(f"Sound is off: {Speaker.why_not}. The cues are still shown.", file=sys.stderr)
             mixer = None
-    if args.every_frame and not args.video:
-        raise OptionError("--every-frame works with --video FILE (a camera cannot wait for the analysis).")
     box = LatestFrame()
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -186,6 +193,10 @@ def run(args) -> int:
     if args.out:
         from ..render import outputs
 
-        written = outputs.write_outputs(result, args.out, video=False)
+        try:
+            written = outputs.write_outputs(result, args.out, video=False)
+        except OSError as exc:  # e.g. the disk filled up during the set: the report above is still shown
+            raise FormcheckError(f"The set finished (shown above) but writing to '{args.out}' failed "
+                                 f"({exc.strerror or exc}). Free some disk space or choose another --out.") from None
         print(f"\nwrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
     return 0

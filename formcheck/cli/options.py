@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -11,13 +12,33 @@ from ..errors import OptionError
 
 
 def seconds(text: str) -> float:
+    """A time in seconds on the video's clock: a finite number, 0 or more (argparse type)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got '{text}'") from None
+    if not math.isfinite(value):  # float() accepts 'nan', 'inf' and '1e400'
+        raise argparse.ArgumentTypeError(f"expected a number of seconds such as 12.5, got '{text}'")
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {text}")
     return value
+
+
+def camera_index(text: str) -> int:
+    """A camera number: a whole number, 0 or more (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a camera number such as 0 or 1, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text}")
+    return value
+
+
+def check_time_range(start_s: float | None, end_s: float | None) -> None:
+    """--end must come after --start (checked here too, so a poses .npz gets the same message as a video)."""
+    if start_s is not None and end_s is not None and end_s <= start_s:
+        raise OptionError(f"--end ({end_s:g} s) must come after --start ({start_s:g} s).")
 
 
 def model_arg(text: str) -> str:

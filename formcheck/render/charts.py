@@ -265,7 +265,7 @@ def tempo_chart(result: AnalysisResult, *, width: int | str = 800) -> alt.LayerC
     rows = []
     order = {p: i for i, p in enumerate(PHASES)}
     has_target = result.target_tempo is not None
-    if has_target:
+    if has_target:  # without a target the chart shows the reps alone (tempo is reported, not judged)
         target = dict(zip(PHASES, result.target_tempo))
         for p in PHASES:
             rows.append({"rep": "target", "phase": p, "seconds": float(target[p]), "order": order[p], "row": 0})

@@ -3,29 +3,63 @@
 ``results.json``, ``reps.csv`` and ``poses.npz`` (the data), then ``annotated.mp4`` (unless video=False),
 ``keyframes/*.png`` (one per rep at the top of the pull, one per fault at its worst frame) and
 ``report.html`` (self-contained: summary, cues, per-rep table, charts, key frames).
+
+Nothing is written outside the output folder and nothing is half-written: everything is made in a private
+staging folder inside it (``.formcheck-tmp-*``, mode 0700) and then renamed into place file by file
+(:mod:`formcheck.atomic`), so a symlink planted in the folder is replaced, never written through, and an
+interrupted run leaves whole files only. An input that sits in the folder under one of these names is never
+overwritten: :func:`check_output_folder` refuses before any work is done.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
-from ..errors import FormcheckError
-from ..result import AnalysisResult
+from ..atomic import TMP_PREFIX, move_into_place, real_folder, sweep_stale
+from ..errors import FormcheckError, OptionError
+
+if TYPE_CHECKING:  # the CLI checks the output folder before anything heavy is imported
+    from ..result import AnalysisResult
 
 log = logging.getLogger(__name__)
 
 _KEYFRAME_FILE = re.compile(r"^rep\d{2,}_[a-z_]+\.png$")
+#: Every name write_outputs may create in the output folder.
+OUTPUT_NAMES = ("results.json", "reps.csv", "poses.npz", "annotated.mp4", "report.html", "keyframes")
 
 
-def _clear_old_keyframes(folder: Path) -> None:
-    """Remove key frames left by an earlier run in the same folder (only files named like ours)."""
-    if folder.is_dir():
-        for p in folder.iterdir():
-            if p.is_file() and _KEYFRAME_FILE.match(p.name):
-                p.unlink()
+def check_output_folder(out_dir: str | Path, inputs: Iterable[str | Path | None] = ()) -> None:
+    """Refuse an output folder where writing would replace one of the inputs or cannot make its files.
+
+    Raises:
+        OptionError: an input is one of the files formcheck writes there (e.g. the video is
+            ``OUT/annotated.mp4``), or a name formcheck needs is taken by a folder (or, for ``keyframes``, a file).
+    """
+    out = Path(out_dir)
+    for item in inputs:
+        if item is None:
+            continue
+        src = Path(os.path.abspath(item))
+        if src.name in OUTPUT_NAMES and out.is_dir() and src.parent.is_dir() and os.path.samefile(src.parent, out):
+            raise OptionError(
+                f"The input '{src.name}' is in the output folder '{out}', where formcheck writes its own "
+                f"{src.name}: it would be overwritten. Choose another --out folder, or move or rename the input.")
+    for name in OUTPUT_NAMES:
+        target = out / name
+        if target.is_symlink():
+            continue  # replaced, never followed (see formcheck.atomic)
+        wrong = target.is_file() if name == "keyframes" else target.is_dir()
+        if wrong:
+            kind = "a file" if name == "keyframes" else "a folder"
+            raise OptionError(f"'{target}' is {kind}, where formcheck writes its {name}. Move it away or choose "
+                              "another --out folder.")
 
 
 def _charts(result: AnalysisResult) -> dict[str, str]:
@@ -43,12 +77,38 @@ def _charts(result: AnalysisResult) -> dict[str, str]:
     return out
 
 
+def _publish(stage: Path, out: Path, staged: dict[str, Path]) -> dict[str, Path]:
+    """Rename the finished files from the staging folder into ``out``; returns name -> final path.
+
+    Key frames from an earlier run (files named like ours, or links with such names) are removed first, so the
+    folder holds this run's only. results.json goes last: when it is new, everything else is too.
+    """
+    final: dict[str, Path] = {}
+    kf_stage = staged.get("keyframes")
+    kf_out = out / "keyframes"
+    if kf_stage is not None or kf_out.is_symlink() or kf_out.is_dir():
+        if kf_out.is_symlink() or kf_out.is_dir():
+            real_folder(kf_out)  # a link is replaced by a folder; never look inside what it points to
+            for entry in os.scandir(kf_out):
+                if _KEYFRAME_FILE.match(entry.name) and not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.path)
+        if kf_stage is not None:
+            real_folder(kf_out)
+            for png in sorted(kf_stage.iterdir()):
+                move_into_place(png, kf_out / png.name)
+            final["keyframes"] = kf_out
+    for name in sorted((n for n in staged if n != "keyframes"), key=lambda n: n == "results.json"):
+        final[name] = move_into_place(staged[name], out / name)
+    return final
+
+
 def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = True,
                   source: str | Path | None = None, max_side: int = 1920, progress=None) -> dict[str, Path]:
     """Write everything for one analysis into out_dir and return name -> path.
 
     Names: 'results.json', 'reps.csv', 'poses.npz', 'annotated.mp4' (when rendered), 'keyframes' (the
-    folder, when any key frame was saved) and 'report.html'.
+    folder, when any key frame was saved) and 'report.html'. Written through a private staging folder and
+    renamed into place (see the module docstring).
 
     Args:
         result: the analysis.
@@ -59,14 +119,31 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
             report says why).
         max_side: cap on the long side of the video and key frames in pixels (the short side is capped at 1080).
         progress: for the video pass, called as progress(frames_done, frames_total, elapsed_s).
+
+    Raises:
+        OptionError: the source video is one of the files this would write (see :func:`check_output_folder`).
+        OSError: writing failed (e.g. the disk is full); files already in out_dir are left as they were.
     """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    check_output_folder(out, [source])
+    sweep_stale(out)
+    stage = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=out))
+    try:
+        staged = _write_staged(result, stage, video=video, source=source, max_side=max_side, progress=progress)
+        return _publish(stage, out, staged)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write_staged(result: AnalysisResult, stage: Path, *, video: bool, source: str | Path | None, max_side: int,
+                  progress) -> dict[str, Path]:
     from .video import render_keyframes, render_video
     from .report import write_report
 
     t0 = time.perf_counter()
-    out = Path(out_dir)
-    paths = result.save(out)
-    kf_dir = out / "keyframes"
+    paths = result.save(stage)
+    kf_dir = stage / "keyframes"
     keyframes: dict[str, Path] = {}
     note = None
     video_name = None
@@ -74,10 +151,9 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
         note = ("No annotated video or key frames: this analysis was made from saved poses (.npz). "
                 "Analyse the video file itself to get them.")
     else:
-        _clear_old_keyframes(kf_dir)
         try:
             if video:
-                rendered = render_video(result, source, out / "annotated.mp4", keyframes_dir=kf_dir,
+                rendered = render_video(result, source, stage / "annotated.mp4", keyframes_dir=kf_dir,
                                         max_side=max_side, progress=progress)
                 paths["annotated.mp4"] = rendered.video
                 video_name = rendered.video.name
@@ -93,7 +169,7 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
     t1 = time.perf_counter()
     charts = _charts(result)
     t2 = time.perf_counter()
-    paths["report.html"] = write_report(result, out / "report.html", charts_svg=charts, keyframes=keyframes,
+    paths["report.html"] = write_report(result, stage / "report.html", charts_svg=charts, keyframes=keyframes,
                                         video_name=video_name, note=note)
     log.info("evidence: video/key frames %.2f s, charts %.2f s, report %.2f s", t1 - t0, t2 - t1,
              time.perf_counter() - t2)

@@ -11,7 +11,7 @@ import html
 import logging
 import re
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import cv2
 import numpy as np
@@ -107,7 +107,20 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
   .card { padding: 10px 12px; } .card .v { font-size: 19px; white-space: normal; overflow-wrap: anywhere; }
   .tempo-grid { grid-template-columns: repeat(2, 1fr); }
   .chart { padding: 6px; } h2 small { display:block; margin: 2px 0 0; } }
-@media print { body { background: #fff; } .chart, table, figure, .card { break-inside: avoid; } }
+.coach { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 14px 16px; margin-top: 22px; }
+.coach h2 { margin-top: 0; }
+.coach p { margin: 6px 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.repnote { display:block; margin-top: 4px; font-size: 13px; color: var(--ink); background:#eff6ff; border-radius: 6px;
+  padding: 3px 8px; overflow-wrap: anywhere; }
+.video { background:#000; border-radius: 12px; overflow:hidden; margin-top: 16px; }
+.video video { display:block; width: 100%%; max-height: 70vh; background:#000; }
+.print-only { display: none; }
+@media print { body { background: #fff; font-size: 12px; } header.top { background: #fff; color: var(--ink);
+  border-bottom: 2px solid var(--ink); } header.top .brand { color: var(--accent); } .meta, .meta b { color: var(--ink); }
+  .wrap { max-width: none; padding: 0 4mm; } .chart, table, figure, .card, .coach, ul.cues li { break-inside: avoid; }
+  h2 { break-after: avoid; } .video, .screen-only { display: none; } .print-only { display: block; }
+  .chart svg { min-width: 0; } .table-wrap { overflow: visible; } a { color: inherit; text-decoration: none; }
+  @page { margin: 14mm 12mm; } }
 """
 
 
@@ -154,15 +167,35 @@ def _fmt_s(v) -> str:
     return DASH if v is None else f"{v:.1f}"
 
 
-def _summary(result: AnalysisResult, d: dict) -> str:
-    s = d["summary"]
+def _kept_summary(result: AnalysisResult, keep: Callable[[int, str], bool]) -> dict:
+    """Clean reps, fault count and verdict counting only the findings kept."""
+    counts: dict[str, int] = {}
+    clean = 0
+    for ra in result.assessed:
+        names = [f.name for f in ra.findings if keep(ra.rep.index, f.name)]
+        clean += not names
+        for f in names:
+            counts[f] = counts.get(f, 0) + 1
+    n = len(result.assessed)
+    if not n:
+        verdict = "No reps found."
+    elif not counts:
+        verdict = f"{n} reps, nothing to correct."
+    else:
+        worst = max(counts, key=counts.get)
+        verdict = f"{n} reps; most common problem: {fault_title(worst).lower()} ({counts[worst]} of {n})."
+    return {"clean_reps": clean, "fault_counts": counts, "verdict": verdict}
+
+
+def _summary(result: AnalysisResult, d: dict, keep: Callable[[int, str], bool] | None = None) -> str:
+    s = d["summary"] if keep is None else {**d["summary"], **_kept_summary(result, keep)}
     n = d["rep_count"]
     avg = s["tempo_average"]
     names = ("eccentric", "pause", "concentric", "hold")
-    target = result.target_tempo or (None,) * 4
+    targets = result.target_tempo or (None,) * 4
     cells = "".join(
         f'<div><i style="color:{hex_color(PHASE_COLORS[p])}">&#9632;</i> {p}<b>{_fmt_s(a)} s</b>'
-        f'{"no target" if t is None else f"target {t:g} s"}</div>' for p, a, t in zip(names, avg, target))
+        f'{"no target" if t is None else f"target {t:g} s"}</div>' for p, a, t in zip(names, avg, targets))
     clean = s["clean_reps"]
     faults = sum(s["fault_counts"].values())
     view_src = d["view_source"]
@@ -170,10 +203,10 @@ def _summary(result: AnalysisResult, d: dict) -> str:
 <div class="cards">
   <div class="card"><div class="k">Set</div><div class="v">{n} rep{'s' if n != 1 else ''}</div>
     <div class="s">{_e(d['exercise_name'])}</div></div>
-  <div class="card"><div class="k">Clean reps</div><div class="v">{clean} of {n}</div>
+  <div class="card"><div class="k">Clean reps</div><div class="v">{clean} of {s["judged_reps"]}</div>
     <div class="s">{faults} fault{'s' if faults != 1 else ''} found</div></div>
   <div class="card"><div class="k">Average tempo</div><div class="v">{_e(s['tempo_average_str'])}</div>
-    <div class="s">{_e('no target set' if s.get('tempo_target_str') is None else 'target ' + s['tempo_target_str'])}
+    <div class="s">{_e("target " + s["tempo_target_str"] if s["tempo_target_str"] else "no target set")}
       (eccentric-pause-concentric-hold, s)</div></div>
   <div class="card"><div class="k">Camera view</div><div class="v" style="text-transform:capitalize">{_e(d['view'])}</div>
     <div class="s">{_e(view_src)}</div></div>
@@ -198,8 +231,9 @@ def _cues(d: dict) -> str:
     return f'<ul class="cues">{"".join(items)}</ul>'
 
 
-def _rep_table(result: AnalysisResult, keyframe_ids: Mapping[str, str]) -> str:
-    return rep_table_html(result, frame_ids=keyframe_ids)
+def _rep_table(result: AnalysisResult, keyframe_ids: Mapping[str, str], keep: Callable[[int, str], bool] | None = None,
+               rep_notes: Mapping[int, list[str]] | None = None) -> str:
+    return rep_table_html(result, frame_ids=keyframe_ids, keep=keep, rep_notes=rep_notes)
 
 
 def _not_measurable(d: dict) -> str:
@@ -259,9 +293,20 @@ def phone_charts(result: AnalysisResult, titles) -> dict[str, str]:
     return out
 
 
+def _video(src: str | None, name: str | None) -> str:
+    if not src:
+        return ""
+    return (f'<div class="video"><video controls playsinline preload="metadata" src="{_e(src)}" '
+            f'aria-label="annotated video"></video></div><p class="print-only note">The annotated video '
+            f'{"(" + _e(name) + ") " if name else ""}plays in the HTML version of this report.</p>')
+
+
 def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None = None,
                  keyframes: Mapping[str, Path] | None = None, video_name: str | None = None,
-                 note: str | None = None, phone: bool = True) -> str:
+                 note: str | None = None, keep_finding: Callable[[int, str], bool] | None = None,
+                 cues: list[dict] | None = None, intro_html: str | None = None, title: str | None = None,
+                 meta_html: str | None = None, rep_notes: Mapping[int, list[str]] | None = None,
+                 video_src: str | None = None, phone: bool = True) -> str:
     """The report as one self-contained HTML string.
 
     Args:
@@ -270,17 +315,32 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
         keyframes: key frame name (e.g. 'rep01_top', 'rep03_shrug') -> PNG path; embedded as JPEG data URIs.
         video_name: file name of the annotated video next to the report (mentioned, never embedded).
         note: a message shown above the key frames (e.g. why there are none).
+        keep_finding: keep_finding(rep, fault name) -> False leaves that finding out everywhere (summary, rep
+            table, key frames), e.g. one a coach dismissed.
+        cues: replaces the analysis's cues under "What to work on" (dicts with "text", optional "fault").
+        intro_html: trusted HTML placed above the summary (the caller escapes what it holds).
+        title, meta_html: replace the page title and the header's right-hand side (meta_html is trusted HTML).
+        rep_notes: rep number -> notes shown in that rep's row.
+        video_src: URL of the annotated video (a data URI or a file name beside the report), played in the page.
         phone: also draw the charts at phone width (shown instead of the wide ones on narrow screens).
     """
     d = result.to_dict()
+    if cues is not None:
+        d["cues"] = cues
     keyframes = dict(keyframes or {})
+    if keep_finding is not None:
+        keyframes = {k: v for k, v in keyframes.items()
+                     if k.endswith("_top") or not k[3:5].isdigit() or keep_finding(int(k[3:5]), k[6:])}
     ids = {name: f"frame-{name}" for name in keyframes}
     video = d.get("video") or {}
     src = Path(video.get("path") or "").name or "poses"
     span = ""
     if video.get("analysed_from_s") is not None:
         span = f"{video['analysed_from_s']:.1f}\u2013{video['analysed_to_s']:.1f} s"
-    title = f"{d['exercise_name'][:1].upper()}{d['exercise_name'][1:]} \u2014 form report"
+    title = title or f"{d['exercise_name'][:1].upper()}{d['exercise_name'][1:]} \u2014 form report"
+    if meta_html is None:
+        meta_html = (f"<b>{_e(src)}</b><br>{_e(span)} &middot; {video.get('fps', 0):.3g} fps &middot;\n    "
+                     f"{video.get('width', '?')}&times;{video.get('height', '?')}")
     legend = "".join(f'<span><i style="--c:{hex_color(c)}"></i>{k} faults</span>' for k, c in KIND_COLORS.items())
     parts = [f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -291,17 +351,18 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
 <body>
 <header class="top"><div class="wrap">
   <div><div class="brand">formcheck</div><h1>{_e(title)}</h1></div>
-  <div class="meta"><b>{_e(src)}</b><br>{_e(span)} &middot; {video.get('fps', 0):.3g} fps &middot;
-    {video.get('width', '?')}&times;{video.get('height', '?')}</div>
+  <div class="meta">{meta_html}</div>
 </div></header>
 <main class="wrap">
-{_summary(result, d)}
+{intro_html or ""}
+{_summary(result, d, keep_finding)}
+{_video(video_src, video_name)}
 {"".join(f'<p class="warn">{_e(w)}</p>' for w in d["warnings"])}
 <h2>What to work on</h2>
 {_cues(d)}
 <h2>Rep by rep</h2>
 <div class="legend">{legend}</div>
-{_rep_table(result, ids)}
+{_rep_table(result, ids, keep_finding, rep_notes)}
 <h2>Not measured from this view <small>and how to film to measure it</small></h2>
 {_not_measurable(d)}"""]
     if charts_svg:
@@ -321,7 +382,7 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
         parts.append(_keyframes(result, keyframes, ids))
     elif not note:
         parts.append('<p class="note">No key frames: no reps were found.</p>')
-    if video_name:
+    if video_name and not video_src:
         parts.append(f'<p class="note">The annotated video is <b>{_e(video_name)}</b>, saved next to this report: '
                      "skeleton, trunk line, shrug gauge, rep counter, tempo timer and faults drawn on every frame.</p>")
     parts.append(f"""<footer>Made with formcheck from one camera. Shrug and retraction are <i>proxies</i>

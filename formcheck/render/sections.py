@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from ..analysis.faults import FAULTS
 from ..result import AnalysisResult
@@ -19,8 +19,8 @@ from .theme import OK_COLOR, fault_color, format_finding, hex_color
 DASH = "\u2014"
 PHASES = ("eccentric", "pause", "concentric", "hold")
 _TEMPO_FAULT_PHASE = {"short_hold": "hold", "rushed_eccentric": "eccentric"}
-#: Rep statuses the analysis may attach to a rep (results.json "status"): the words shown for them.
-STATUS_WORDS = {"check": "check this rep", "partial": "partial rep"}
+#: What a finding's or a rep's status is called in the table.
+STATUS_WORDS = {"check": "check this rep", "partial": "partial rep: not judged"}
 
 REP_TABLE_CSS = """
 .fc-reps { --fc-line:#e2e8f0; --fc-muted:#64748b; --fc-card:#fff; --fc-ink:#0f172a; width:100%; }
@@ -44,7 +44,9 @@ REP_TABLE_CSS = """
 .fc-reps .chip { display:inline-block; margin:1px 4px 3px 0; padding:1px 8px; border-radius:999px; font-size:12.5px;
   font-weight:600; white-space:normal; line-height:1.35; background:color-mix(in srgb, var(--c) 14%, white); color:var(--c);
   border:1px solid color-mix(in srgb, var(--c) 35%, white); }
-.fc-reps .chip.status { --c:#475569; background:#f1f5f9; }
+.fc-reps .chip.status { --c:#475569; background:#f1f5f9; font-weight:500; }
+.fc-reps .repnote { display:block; margin-top:4px; font-size:13px; background:#eff6ff; border-radius:6px;
+  padding:3px 8px; overflow-wrap:anywhere; }
 .fc-reps details summary { cursor:pointer; list-style:none; }
 .fc-reps details summary::-webkit-details-marker { display:none; }
 .fc-reps details summary::after { content:"details \\25BE"; color:var(--fc-muted); font-size:11.5px;
@@ -70,34 +72,48 @@ def _chip(name: str, words: str) -> str:
     return f'<span class="chip" style="--c:{hex_color(fault_color(name))}">{_e(words)}</span>'
 
 
-def rep_table_html(result: AnalysisResult, *, frame_ids: Mapping[str, str] | None = None) -> str:
+def rep_table_html(result: AnalysisResult, *, frame_ids: Mapping[str, str] | None = None,
+                   keep: Callable[[int, str], bool] | None = None,
+                   rep_notes: Mapping[int, list[str]] | None = None) -> str:
     """The rep table (a ``<div class="fc-reps">``; add :data:`REP_TABLE_CSS` once on the page).
+
+    Findings the analysis is sure of are coloured chips; the "check this rep" ones are grey chips ("check:
+    shrugging"); a rep the clip cuts says why it is not judged.
 
     Args:
         result: the analysis.
         frame_ids: key frame name (e.g. 'rep01_top') -> element id on the page: the rep number links to it.
+        keep: keep(rep, fault id) -> False leaves that finding out (e.g. one a coach dismissed).
+        rep_notes: rep number -> notes shown in its row (plain text).
     """
     if not result.assessed:
         return '<p class="fc-none">No reps were found in this clip.</p>'
-    extra = {r["index"]: r for r in result.rep_dicts()}
     rows = []
+    tempo_c = hex_color(fault_color("rushed_eccentric"))
     for ra in result.assessed:
         r = ra.rep
-        bad = {_TEMPO_FAULT_PHASE[f] for f in ra.faults if f in _TEMPO_FAULT_PHASE}
-        tempo_c = hex_color(fault_color("rushed_eccentric"))
+        findings = [f for f in ra.findings if keep is None or keep(r.index, f.name)]
+        sure = [f for f in findings if getattr(f, "status", "fault") == "fault"]
+        unsure = [f for f in findings if getattr(f, "status", "fault") != "fault"]
+        bad = {_TEMPO_FAULT_PHASE[f.name] for f in sure if f.name in _TEMPO_FAULT_PHASE}
         tempo = "<i>-</i>".join(
             f'<span class="{"bad" if p in bad else "none" if v is None else ""}" style="--c:{tempo_c}" '
             f'title="{p}">{fmt_s(v)}</span>' for p, v in zip(PHASES, r.tempo()))
-        status = extra.get(r.index, {}).get("status")
-        chips = "".join(_chip(f.name, FAULTS[f.name].title if f.name in FAULTS else f.name) for f in ra.findings)
-        if status in STATUS_WORDS:
-            chips += f'<span class="chip status">{_e(STATUS_WORDS[status])}</span>'
-        if ra.findings:
-            lines = "".join(f'<div class="detail"><b>{_e(FAULTS[f.name].label if f.name in FAULTS else f.name)}'
-                            f"</b>: {_e(format_finding(f))} &middot; at {f.worst_s:.1f} s</div>" for f in ra.findings)
+        chips = "".join(_chip(f.name, _title(f.name)) for f in sure)
+        chips += "".join(f'<span class="chip status">check: {_e(_title(f.name).lower())}</span>' for f in unsure)
+        partial = getattr(ra, "partial", None)
+        if partial:
+            chips += f'<span class="chip status">{_e(STATUS_WORDS["partial"])}</span>'
+        lines = "".join(f'<div class="detail"><b>{_e(FAULTS[f.name].label if f.name in FAULTS else f.name)}'
+                        f"</b>{' (check this rep)' if f in unsure else ''}: {_e(format_finding(f))} &middot; at "
+                        f"{f.worst_s:.1f} s</div>" for f in findings)
+        if partial:
+            lines += f'<div class="detail"><b>Not judged</b>: {_e(partial)}</div>'
+        if lines:
             faults = f"<details><summary>{chips}</summary>{lines}</details>"
         else:
-            faults = chips or f'<span class="chip" style="--c:{hex_color(OK_COLOR)}">no faults seen</span>'
+            faults = f'<span class="chip" style="--c:{hex_color(OK_COLOR)}">no faults seen</span>'
+        faults += "".join(f'<span class="repnote">{_e(t)}</span>' for t in (rep_notes or {}).get(r.index, []))
         link = (frame_ids or {}).get(f"rep{r.index:02d}_top")
         num = f'<a href="#{_e(link)}">{r.index}</a>' if link else str(r.index)
         rows.append(f'<tr><td class="rep"><b>{num}</b><small>{r.start_s:.1f}\u2013{r.end_s:.1f} s</small></td>'
@@ -105,6 +121,10 @@ def rep_table_html(result: AnalysisResult, *, frame_ids: Mapping[str, str] | Non
     return ('<div class="fc-reps"><table><thead><tr><th>Rep</th><th title="eccentric-pause-concentric-hold, '
             'seconds">Tempo e-p-c-h</th><th>Faults</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _title(fid: str) -> str:
+    return FAULTS[fid].title if fid in FAULTS else fid.replace("_", " ")
 
 
 _KEYFRAME = re.compile(r"rep0*(\d+)[_-](.+)")

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from ..analysis.assess import Finding
 from ..analysis.capabilities import CAPABILITIES
-from ..analysis.faults import FAULTS
+from ..analysis.faults import FAULTS, describe
 from ..tempo import PHASES
 
 PHASE_COLORS: dict[str, tuple[int, int, int]] = {
@@ -52,28 +52,5 @@ def fault_title(name: str) -> str:
 
 
 def format_finding(f: Finding) -> str:
-    """The measured value against the threshold in plain words, e.g. '12% of torso length (limit 6%)'.
-
-    One more decimal when rounding would make the value read the same as the limit ('0.45 s (needs at
-    least 0.50 s)', never '0.5 s (needs at least 0.5 s)')."""
-    need = "needs at least" if f.name in FAULTS and FAULTS[f.name].bad == "below" else "limit"
-    v, thr = f.value, f.threshold
-
-    def pair(fmt: str, fmt_fine: str) -> tuple[str, str]:
-        a, b = fmt.format(v), fmt.format(thr)
-        return (fmt_fine.format(v), fmt_fine.format(thr)) if a == b and v != thr else (a, b)
-
-    if f.unit == "torso":
-        v, thr = v * 100, thr * 100
-        a, b = pair("{:+.0f}", "{:+.1f}")
-        return f"{a}% of torso length ({need} {b}%)"
-    if f.unit == "deg":
-        a, b = pair("{:.0f}", "{:.1f}")
-        return f"{a}\u00b0 ({need} {b}\u00b0)"
-    if f.unit == "s":
-        a, b = pair("{:.1f}", "{:.2f}")
-        return f"{a} s ({need} {b} s)"
-    if f.unit == "ratio":
-        a, b = pair("{:.0%}", "{:.1%}")
-        return f"{a} of your best reps ({need} {b})"
-    return f"{v:.3g} {f.unit} ({need} {thr:.3g})"
+    """The measured value against the threshold in plain words, e.g. '+12% of torso length (limit 6%)'."""
+    return describe(f.name, f.value, f.threshold, f.unit, f.bad)

@@ -167,7 +167,7 @@ class OverlayTimeline:
         last_end = max((r.end_s for r in reps), default=np.inf)
         self.done = (self.times_s > last_end) & (self.rep == 0) if reps else np.zeros(n, bool)
         # Seconds into the current phase, and its target.
-        target = dict(zip(PHASES, result.target_tempo))
+        target = dict(zip(PHASES, result.target_tempo)) if result.target_tempo is not None else {}
         self.phase_s = np.full(n, np.nan)
         self.findings: dict[int, tuple[Finding, ...]] = {}
         for ra in result.assessed:

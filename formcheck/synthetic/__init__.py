@@ -30,12 +30,13 @@ from .body import BodyDims, Pose3D, build_pose
 from .camera import VIEWS, Camera, view_yaw
 from .clip import (PRESETS, TRUTH_JOINTS, Clip, ClipSpec, iter_frames, list_presets, make_spec, parse_size,
                    plan_clip, render_clip, short_spec, truth)
+from .edits import render_clip_with_cut
 from .exercises import EXERCISES
 from .figure import Palette, render_pose
 from .timeline import FAULT_NAMES, FAULT_THRESHOLDS, PHASES, RepSpec, parse_tempo
 
 __all__ = [
     "BodyDims", "Pose3D", "build_pose", "VIEWS", "Camera", "view_yaw", "PRESETS", "TRUTH_JOINTS", "Clip",
-    "ClipSpec", "iter_frames", "list_presets", "make_spec", "parse_size", "plan_clip", "render_clip", "short_spec", "truth",
+    "ClipSpec", "iter_frames", "list_presets", "make_spec", "parse_size", "plan_clip", "render_clip", "render_clip_with_cut", "short_spec", "truth",
     "EXERCISES", "Palette", "render_pose", "FAULT_NAMES", "FAULT_THRESHOLDS", "PHASES", "RepSpec", "parse_tempo",
 ]

@@ -138,8 +138,11 @@ PRESETS: dict[str, dict] = {
                             overrides={4: dict(shrug=0.10), 5: dict(shrug=0.12)},
                             note="shrug on reps 4-5 of 5"),
     "cable_row_side": dict(exercise="seated_cable_row", view="side", facing="left", tempo=ROW_TEMPO, n=5,
-                           overrides={4: dict(swing_deg=15.0), 5: dict(swing_deg=18.0, hold_s=0.0)},
-                           note="reps 4-5 lean back (swing), rep 5 without a hold"),
+                           overrides={4: dict(swing_deg=32.0), 5: dict(swing_deg=36.0, hold_s=0.0)},
+                           note="reps 4-5 rock back 32-36 deg past upright (swing: seated rows lean back up to ~20 "
+                                "deg at the top by design), rep 5 without a hold"),
+    "cable_row_rear": dict(exercise="seated_cable_row", view="rear", tempo=ROW_TEMPO, n=5,
+                           note="seen from behind: the hands hide in front of the body, the elbows show the pull"),
     "one_arm_row_side": dict(exercise="one_arm_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
                              overrides={4: dict(rotation_deg=20.0), 5: dict(rotation_deg=24.0)},
                              note="reps 4-5 open the trunk (rotation)"),
@@ -422,3 +425,4 @@ def render_clip(spec: ClipSpec, out_mp4_path: str | Path, palette: Palette = Pal
     data = truth(clip)
     out.with_suffix(".json").write_text(json.dumps(data, separators=(",", ":")))
     return data
+
