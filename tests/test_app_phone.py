@@ -80,7 +80,9 @@ def test_pages_fit_the_screen_and_show_every_key_frame_in_rep_order(app, browser
         _fits(page, "result")
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert f"{n} reps ·" in body and "None" not in body
-        pngs = sorted((work / "results").glob("*/keyframes/*.png"))
+        # This browser session's own results (each session has its own private folder): the newest.
+        run = max(work.rglob("report.html"), key=lambda p: p.stat().st_mtime).parent
+        pngs = sorted((run / "keyframes").glob("*.png"))
         captions = page.locator('[data-testid="stImageCaption"]').all_inner_texts()
         assert len(captions) == len(pngs) >= n, (captions, [p.name for p in pngs])
         reps = _rep_numbers(captions)
@@ -105,7 +107,7 @@ def test_pages_fit_the_screen_and_show_every_key_frame_in_rep_order(app, browser
         assert page.get_by_text("Sound", exact=True).count() >= 1  # the mute switch
         shoot(page, f"live-{screen}")
 
-        report = next((work / "results").glob("*/report.html"))
+        report = run / "report.html"
         page.goto(report.as_uri())
         page.get_by_text("Rep by rep").wait_for()
         _fits(page, "report")

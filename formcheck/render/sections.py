@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Mapping
 
 from ..analysis.faults import FAULTS
 from ..result import AnalysisResult
-from .theme import OK_COLOR, fault_color, format_finding, hex_color
+from .theme import OK_COLOR, fault_color, fault_title, format_finding, hex_color
 
 DASH = "\u2014"
 PHASES = ("eccentric", "pause", "concentric", "hold")
@@ -104,7 +104,7 @@ def rep_table_html(result: AnalysisResult, *, frame_ids: Mapping[str, str] | Non
         partial = getattr(ra, "partial", None)
         if partial:
             chips += f'<span class="chip status">{_e(STATUS_WORDS["partial"])}</span>'
-        lines = "".join(f'<div class="detail"><b>{_e(FAULTS[f.name].label if f.name in FAULTS else f.name)}'
+        lines = "".join(f'<div class="detail"><b>{_e(fault_title(f.name))}'
                         f"</b>{' (check this rep)' if f in unsure else ''}: {_e(format_finding(f))} &middot; at "
                         f"{f.worst_s:.1f} s</div>" for f in findings)
         if partial:
