@@ -44,7 +44,7 @@ def _charts(result: AnalysisResult) -> dict[str, str]:
 
 
 def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = True,
-                  source: str | Path | None = None, max_side: int = 1920, progress=None) -> dict[str, Path]:
+                  source: str | Path | None = None, video_size: str = "720p", progress=None) -> dict[str, Path]:
     """Write everything for one analysis into out_dir and return name -> path.
 
     Names: 'results.json', 'reps.csv', 'poses.npz', 'annotated.mp4' (when rendered), 'keyframes' (the
@@ -57,12 +57,14 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
             grabbed by seeking, which is much cheaper than a full pass.
         source: the original video file (None when analysing a .npz: no video and no key frames, and the
             report says why).
-        max_side: cap on the long side of the video and key frames in pixels (the short side is capped at 1080).
+        video_size: "720p" (default: long side at most 1280 px, short side 720, at most 30 fps), "1080p", or
+            "source" (the original size and every analysed frame); see :data:`formcheck.render.video.VIDEO_SIZES`.
         progress: for the video pass, called as progress(frames_done, frames_total, elapsed_s).
     """
-    from .video import render_keyframes, render_video
+    from .video import render_keyframes, render_video, video_limits
     from .report import write_report
 
+    limits = video_limits(video_size)  # an unknown name fails before anything is written
     t0 = time.perf_counter()
     out = Path(out_dir)
     paths = result.save(out)
@@ -78,11 +80,12 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
         try:
             if video:
                 rendered = render_video(result, source, out / "annotated.mp4", keyframes_dir=kf_dir,
-                                        max_side=max_side, progress=progress)
+                                        progress=progress, **limits)
                 paths["annotated.mp4"] = rendered.video
                 video_name = rendered.video.name
             else:
-                rendered = render_keyframes(result, source, kf_dir, max_side=max_side)
+                rendered = render_keyframes(result, source, kf_dir, max_side=limits["max_side"],
+                                            max_short_side=limits["max_short_side"])
             keyframes = rendered.keyframes
         except (FormcheckError, OSError) as exc:
             # The data files are written; say what went wrong with the evidence instead of failing the run.
