@@ -136,9 +136,10 @@ class Engine:
             self._finish(job_id, error_row(entry[2].path, entry[2].out_dir, reason))
 
 
-def make_engine(workers: int = 1, *, ray: str | bool | None = None, model: str = "full") -> Engine:
+def make_engine(workers: int | None = 1, *, ray: str | bool | None = None, model: str = "full") -> Engine:
     """An engine for ``workers`` parallel clips: local processes, or Ray actors when ``ray`` is given
     (True or "local": a local Ray runtime; an address such as "ray://head:10001" or "head:6379": a cluster).
+    ``workers`` None: 1 locally, one per CPU on Ray.
 
     Raises:
         FormcheckError: Ray asked for but not installed (the message says which extra to install).
@@ -149,4 +150,4 @@ def make_engine(workers: int = 1, *, ray: str | bool | None = None, model: str =
         return RayEngine(None if ray in (True, "local") else str(ray), workers=workers, model=model)
     from .local import LocalEngine
 
-    return LocalEngine(workers=workers, model=model)
+    return LocalEngine(workers=1 if workers is None else workers, model=model)

@@ -262,6 +262,7 @@ def run_job(path: str | Path, out_dir: str | Path, options: JobOptions | dict | 
     if stored is not None:
         return finish("skipped", **{**stored, "clip": row["clip"], "path": row["path"], "folder": row["folder"]})
     try:
+        opts.check()  # options a caller of this function got wrong are a row too, not an exception
         (out / DONE_MARKER).unlink(missing_ok=True)  # from here until the new marker, the folder is not done
         found = _analyse(path, out, opts, progress)
     except FormcheckError as exc:

@@ -41,8 +41,9 @@ def add_parser(sub) -> None:
                     "skipped, so running the same command again after Ctrl-C finishes the rest.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="folder, glob ('clips/*.mp4') or list file (.txt)")
     p.add_argument("--out", required=True, help="folder for the clips' folders, summary.csv and index.html")
-    p.add_argument("--workers", type=int, default=1,
-                   help="clips analysed in parallel (processes on this machine, or Ray actors; default 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="clips analysed in parallel: processes on this machine (default 1), or Ray actors "
+                        "(default: one per CPU of the Ray cluster)")
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="run on Ray: alone, a local Ray runtime; with an address (e.g. ray://head:10001), join "
                         "that cluster (needs: pip install 'formcheck[cluster]')")
@@ -133,7 +134,7 @@ def cmd_batch(args) -> int:
     from ..batch.summary import counts, write_summary
 
     out = Path(args.out)
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise FormcheckError(f"--workers must be 1 or more, got {args.workers}.")
     ray_address = args.ray
     if ray_address not in (None, "local") and os.path.exists(ray_address):
@@ -167,13 +168,14 @@ def cmd_batch(args) -> int:
                 todo.append(i)
             else:
                 rows[i] = stored
-        workers = min(args.workers, len(todo))
-        display = _Display(len(clips), workers)
+        workers = min(args.workers or (0 if ray_address else 1), len(todo)) or None  # None: Ray decides
+        if todo:
+            engine = make_engine(workers, ray=ray_address, model=opts.model)
+        display = _Display(len(clips), engine.workers if engine else 0)
         for i in range(len(clips)):
             if i not in todo:
                 display.finished(rows[i])
         if todo:
-            engine = make_engine(workers, ray=ray_address, model=opts.model)
             futures = {engine.submit(clips[i], out / names[clips[i]], opts, force=args.force,
                                      progress=display.clip_progress(clips[i].name)): i for i in todo}
             waiting = set(futures)
@@ -197,6 +199,8 @@ def cmd_batch(args) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if engine is not None:
+            engine.close(cancel=True)  # after an error; a no-op when closed above
     display.close()
     paths = write_summary(out, rows)
     c = counts(rows)
