@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -160,8 +161,44 @@ def test_ray_missing_names_the_extra(monkeypatch):
         import_ray()
 
 
+def test_in_thread_engine_returns_rows_as_futures(tmp_path):
+    """LocalEngine(workers=0): clips one after another in a thread of this process (for a caller that is
+    itself a background worker); rows arrive through Futures, bad clips as rows."""
+    from formcheck.batch import LocalEngine
+
+    bad = [_touch(tmp_path / f"bad{i}.mp4", b"no video here") for i in range(3)]
+    seen = []
+    with LocalEngine(workers=0) as engine:
+        futures = [engine.submit(p, tmp_path / "out" / p.stem, {"video": False}) for p in bad]
+        rows = [f.result(timeout=60) for f in futures]
+        seen = list(engine.map([]))
+    assert [r["clip"] for r in rows] == ["bad0.mp4", "bad1.mp4", "bad2.mp4"]
+    assert all(r["status"] == "error" and "could not be" in r["error"] for r in rows)
+    assert seen == []
+    with pytest.raises(RuntimeError, match="closed"):
+        engine.submit(bad[0], tmp_path / "x")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Whole batches with the pose model (slow)
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_fails_only_its_clip(clips, tmp_path):
+    """A worker process killed mid-clip (as a decoder crash or the OOM killer would) gives that clip an error
+    row; the engine starts another worker and the next clip is analysed."""
+    from formcheck.batch import LocalEngine
+
+    with LocalEngine(workers=1) as engine:
+        first = engine.submit(clips[0], tmp_path / "a", {"video": False})
+        started = time.monotonic()
+        while not engine._running and time.monotonic() - started < 120:  # the worker took the clip
+            time.sleep(0.1)
+        os.kill(engine._procs[0].pid, signal.SIGKILL)
+        second = engine.submit(clips[1], tmp_path / "b", {"video": False})
+        row1, row2 = first.result(timeout=300), second.result(timeout=300)
+    assert row1["status"] == "error" and "worker analysing this clip stopped" in row1["error"]
+    assert row2["status"] == "ok" and row2["rep_count"] == 2
 
 
 @pytest.fixture(scope="module")

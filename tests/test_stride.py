@@ -167,16 +167,22 @@ def test_picker_keeps_the_first_frame_at_or_after_each_due_slot():
 # The pose model on a scripted 60 fps set
 
 
-@pytest.mark.slow
-def test_60fps_set_analysed_at_30fps_counts_and_times_reps_like_every_frame():
+@pytest.fixture(scope="module")
+def set60():
+    """(clip, truth, poses of every frame, poses at the default stride) of a scripted 60 fps set."""
     from _synth import synthetic_clip
 
-    from formcheck.pipeline import analyze_series
     from formcheck.pose import estimate_video
 
     clip, truth = synthetic_clip("row_side_shrug", reps=3, fps=60.0, size=(320, 240))
-    every = estimate_video(clip, max_fps=0)
-    strided = estimate_video(clip)  # the default: at most 30 fps
+    return clip, truth, estimate_video(clip, max_fps=0), estimate_video(clip)  # the default: at most 30 fps
+
+
+@pytest.mark.slow
+def test_60fps_set_analysed_at_30fps_counts_and_times_reps_like_every_frame(set60):
+    from formcheck.pipeline import analyze_series
+
+    clip, truth, every, strided = set60
     assert strided.source["stride"] == 2 and strided.source["analysed_fps"] == pytest.approx(60.0 / 2)
     assert len(strided) == (len(every) + 1) // 2
     # Times are the container times of the frames analysed: every second frame of the full decode, exactly.
@@ -204,3 +210,42 @@ def test_60fps_set_analysed_at_30fps_counts_and_times_reps_like_every_frame():
             assert (a[key] is None) == (b[key] is None), (key, a[key], b[key])
             if a[key] is not None:
                 assert abs(a[key] - b[key]) <= 0.1, (key, a[key], b[key])
+
+
+def test_annotated_video_size_caps():
+    from formcheck.render.video import VIDEO_SIZES, output_size, video_limits
+
+    caps = video_limits("720p")
+    assert output_size(1080, 1920, caps["max_side"], caps["max_short_side"]) == (720, 1280)  # portrait phone
+    assert output_size(3840, 2160, caps["max_side"], caps["max_short_side"]) == (1280, 720)
+    assert output_size(640, 480, caps["max_side"], caps["max_short_side"]) == (640, 480)  # never enlarged
+    assert output_size(1080, 1920, None, None) == (1080, 1920)  # "source"
+    assert VIDEO_SIZES["720p"][2] == 30.0 and VIDEO_SIZES["source"] == (None, None, None)
+
+
+def _video(path: Path) -> tuple[int, float, tuple[int, int]]:
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        return sum(1 for _ in c.decode(s)), float(s.average_rate), (s.width, s.height)
+
+
+@pytest.mark.slow
+def test_annotated_video_of_a_60fps_set_is_30fps_by_default(set60, tmp_path):
+    from formcheck.pipeline import analyze_series
+    from formcheck.render.outputs import write_outputs
+
+    clip, truth, every, strided = set60
+    kw = {"exercise": truth["exercise"], "view": truth["view"], "options": {"max_fps": None}}
+    # Analysed at 30 fps: one video frame per analysed frame, at 30 fps, from the same frames.
+    out = write_outputs(analyze_series(strided, **kw), tmp_path / "a", source=clip)
+    assert _video(out["annotated.mp4"]) == (len(strided), 30.0, (320, 240))
+    # Every frame analysed: the default video still stops at 30 fps (every 2nd analysed frame) ...
+    r_every = analyze_series(every, **kw)
+    out = write_outputs(r_every, tmp_path / "b", source=clip)
+    assert _video(out["annotated.mp4"]) == ((len(every) + 1) // 2, 30.0, (320, 240))
+    # ... and "source" keeps every analysed frame at the clip's rate.
+    out = write_outputs(r_every, tmp_path / "c", source=clip, video_size="source")
+    assert _video(out["annotated.mp4"]) == (len(every), 60.0, (320, 240))
+    assert len(list((tmp_path / "a" / "keyframes").glob("*.png"))) >= 3  # a top per rep at least
