@@ -175,13 +175,13 @@ def main() -> int:
               f"{r['cpu_rt']:7.2f}x {target:5.1f}x {r['video']:>16s} {r['mp4']:6.1f}  {verdict}")
     if args.baseline:
         print("\nagainst every frame at the source size (in-process, previous behaviour):")
-        print(f"{'encoding':8s} {'model':5s} {'frames':>6s} {'wall s':>7s} {'RT':>6s} {'speed-up':>8s} {'video':>16s} "
-              f"{'reps stride/all':>15s}  tempo stride | every frame")
+        print(f"{'encoding':8s} {'model':5s} {'frames':>6s} {'wall s':>7s} {'cpu s':>7s} {'RT':>6s} {'speed-up':>8s} "
+              f"{'cpu':>6s} {'video':>16s} {'reps stride/all':>15s}  tempo stride | every frame")
         for r in rows:
             b = r["base"]
-            print(f"{r['enc']:8s} {r['model']:5s} {b['frames']:6d} {b['wall']:7.1f} {DURATION_S / b['wall']:5.2f}x "
-                  f"{b['wall'] / r['wall']:7.2f}x {b['video']:>16s} {r['reps']:>7d}/{b['reps']:<7d}  "
-                  f"{r['tempo']} | {b['tempo']}")
+            print(f"{r['enc']:8s} {r['model']:5s} {b['frames']:6d} {b['wall']:7.1f} {b['cpu']:7.1f} "
+                  f"{DURATION_S / b['wall']:5.2f}x {b['wall'] / r['wall']:7.2f}x {b['cpu'] / r['cpu']:5.2f}x "
+                  f"{b['video']:>16s} {r['reps']:>7d}/{b['reps']:<7d}  {r['tempo']} | {b['tempo']}")
     print("\nRT = video seconds per wall second; RT@2cpu = what the run's CPU time would allow with both cores to "
           f"itself. Load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (at start: {machine['loadavg']}; "
           "2 cores: above 2, other jobs competed for the CPU).")
