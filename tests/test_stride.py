@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.video import _FramePicker, _h264_disposable, frame_stride, open_video
+from formcheck.stride import FramePicker, _h264_disposable, frame_stride
+from formcheck.video import open_video
 
 
 @pytest.mark.parametrize("fps, max_fps, stride", [
@@ -153,7 +154,7 @@ def test_picker_keeps_the_first_frame_at_or_after_each_due_slot():
             name = "hevc"  # no packet-level skipping for other codecs: every packet is decoded
             extradata = None
 
-    p = _FramePicker(_Stream(), 60.0, 2, 0.0, None)
+    p = FramePicker(_Stream(), 60.0, 2, 0.0, None)
     kept = [n for n in (0, 1, 2, 3, 5, 6, 7, 9, 10) if p.keep(n)]
     assert kept == [0, 2, 5, 7, 9]
 

@@ -32,7 +32,8 @@ import numpy as np
 
 from ..errors import OptionError
 from ..result import AnalysisResult
-from ..video import VideoWriter, frame_stride, inference_size, open_video
+from ..stride import frame_stride
+from ..video import VideoWriter, inference_size, open_video
 from .annotators import Annotator, annotate_frame, default_annotators
 from .timeline import OverlayTimeline
 
