@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import formcheck  # noqa: E402
-from formcheck.series import PoseSeries  # noqa: E402
 
 REALWORLD = ROOT.parent / "shared" / "realworld"
 TEMPO_FAULTS = {"short_hold", "rushed_eccentric", "slow_concentric", "tempo"}

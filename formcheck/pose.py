@@ -22,7 +22,7 @@ import numpy as np
 from .errors import ModelError
 from .privacy import prepare_mediapipe
 from .series import N_LANDMARKS, PoseSeries
-from .video import Frame
+from .video import DEFAULT_MAX_FPS, Frame
 
 log = logging.getLogger(__name__)
 
@@ -294,29 +294,68 @@ class PoseEstimator:
             pass
 
 
+def warm_up(model: str | os.PathLike = DEFAULT_MODEL) -> Path:
+    """Import MediaPipe and check the model bundle once, so later :class:`PoseEstimator` s start quickly.
+
+    For long-lived workers (batch processes, Ray actors, the app's background worker). Each video still
+    gets its own estimator: a landmarker in VIDEO mode tracks the person from frame to frame, so one shared
+    between clips would carry the previous clip's last pose into the next and make results depend on the
+    order clips were given (a fresh one costs ~0.4 s, against ~6 s for the import and the checksum here).
+
+    Returns:
+        The model file that was checked.
+
+    Raises:
+        ModelError: as :func:`resolve_model`.
+    """
+    path = resolve_model(model)
+    import mediapipe  # noqa: F401  (the slow import, done once per process)
+
+    return path
+
+
 def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start_s: float | None = None,
                    end_s: float | None = None, max_side: int | None = DEFAULT_MAX_SIDE,
-                   progress: ProgressFn | None = None) -> PoseSeries:
+                   max_fps: float | None = DEFAULT_MAX_FPS, progress: ProgressFn | None = None) -> PoseSeries:
     """Decode a video file and return its PoseSeries (the offline pose stage of the pipeline).
+
+    Args:
+        path: the video.
+        model: lite, full, heavy or a .task path.
+        start_s, end_s: analyse only this part (times stay on the video's clock).
+        max_side: long side (px) of the frames given to the model.
+        max_fps: analyse about this many frames per second at most (60 fps video: every 2nd frame, 240 fps:
+            every 8th); None or 0 analyses every frame. Times are the container times of the frames analysed.
+        progress: called as progress(frames_done, frames_expected, elapsed_s).
+
+    Returns:
+        The series; ``fps`` is the video's own rate, ``source`` holds ``stride`` (1: every frame),
+        ``analysed_fps`` (the rate of the series' frames) and ``max_fps``.
 
     Raises:
         VideoError, OptionError, ModelError: with messages meant for the user.
     """
     from .video import open_video
 
-    source = open_video(path, start_s=start_s, end_s=end_s, max_side=max_side)
+    source = open_video(path, start_s=start_s, end_s=end_s, max_side=max_side, max_fps=max_fps)
     info = source.info
     expected = info.frame_count
     if expected and (start_s or end_s):
         lo = start_s or 0.0
         hi = min(end_s, info.duration_s) if end_s else info.duration_s
         expected = max(1, int(round((hi - lo) * info.fps)))
+    expected = -(-expected // source.stride)
     with PoseEstimator(model) as est, source:
         series = est.run(source, frame_size=(info.width, info.height), fps=info.fps,
-                         source={"path": str(path), "start_s": start_s, "end_s": end_s, "video": info.to_dict()},
+                         source={"path": str(path), "start_s": start_s, "end_s": end_s, "video": info.to_dict(),
+                                 "max_fps": max_fps, "stride": source.stride,
+                                 "analysed_fps": round(source.analysed_fps, 3)},
                          expected_frames=expected, progress=progress)
     problems = source.decode_problems()
     if problems:  # the pipeline turns this into a warning (formcheck.damage.describe)
         log.info("%s: %d frames could not be decoded", Path(path).name, problems["missing_frames"])
         series.source["decode_problems"] = problems
+    if source.stride > 1:
+        log.info("analysed every %d%s frame (%.2f of %.2f fps); %d packets not decoded", source.stride,
+                 {2: "nd", 3: "rd"}.get(source.stride, "th"), source.analysed_fps, info.fps, source.skipped_packets)
     return series

@@ -410,7 +410,7 @@ def render_clip(spec: ClipSpec, out_mp4_path: str | Path, palette: Palette = Pal
     Returns:
         The truth dict (also written to ``<stem>.json``).
     """
-    from ..video import VideoWriter
+    from ..encode import VideoWriter
 
     out = Path(out_mp4_path)
     if out.suffix.lower() != ".mp4":

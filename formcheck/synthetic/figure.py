@@ -90,7 +90,6 @@ def body_parts(pose: Pose3D, pal: Palette) -> list[tuple]:
     """The lifter as world-space primitives: (kind, pid, colour, params, shader_key)."""
     j = pose.joints
     lo, up = pose.lower, pose.upper
-    L = DIMS.trunk
     h = j["mid_hip"]
     parts: list[tuple] = []
     # Torso: a loft of thin ellipsoid slices through key cross-sections (TORSO_SECTIONS), trousers
