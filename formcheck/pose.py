@@ -22,6 +22,7 @@ import numpy as np
 from .errors import ModelError
 from .privacy import prepare_mediapipe
 from .series import N_LANDMARKS, PoseSeries
+from .shots import ShotWatcher
 from .video import DEFAULT_MAX_FPS, Frame
 
 log = logging.getLogger(__name__)
@@ -345,12 +346,20 @@ def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start
         hi = min(end_s, info.duration_s) if end_s else info.duration_s
         expected = max(1, int(round((hi - lo) * info.fps)))
     expected = -(-expected // source.stride)
+    shots = ShotWatcher(source.analysed_fps)
+
+    def frames():  # each frame also goes past the shot watcher (cuts and frozen stills, for the set finder)
+        for fr in source:
+            shots.feed(fr.time_s, fr.image)
+            yield fr
+
     with PoseEstimator(model) as est, source:
-        series = est.run(source, frame_size=(info.width, info.height), fps=info.fps,
+        series = est.run(frames(), frame_size=(info.width, info.height), fps=info.fps,
                          source={"path": str(path), "start_s": start_s, "end_s": end_s, "video": info.to_dict(),
                                  "max_fps": max_fps, "stride": source.stride,
                                  "analysed_fps": round(source.analysed_fps, 3)},
                          expected_frames=expected, progress=progress)
+    series.source.update(shots.result())
     problems = source.decode_problems()
     if problems:  # the pipeline turns this into a warning (formcheck.damage.describe)
         log.info("%s: %d frames could not be decoded", Path(path).name, problems["missing_frames"])

@@ -96,6 +96,17 @@ def _check_source(source) -> None:
     if problems is not None and not check_report(problems):
         raise PoseDataError("PoseSeries.source['decode_problems'] is not a decode report formcheck wrote.")
 
+    def seconds(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and bool(np.isfinite(v)) and v >= 0
+
+    cuts, frozen = source.get("cuts_s"), source.get("frozen_s")
+    if cuts is not None and not (isinstance(cuts, list) and all(seconds(c) for c in cuts)):
+        raise PoseDataError("PoseSeries.source['cuts_s'] must be a list of times in seconds.")
+    if frozen is not None and not (isinstance(frozen, list) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and seconds(p[0]) and seconds(p[1]) and p[0] <= p[1]
+            for p in frozen)):
+        raise PoseDataError("PoseSeries.source['frozen_s'] must be a list of [start_s, end_s] pairs.")
+
 
 @dataclass
 class PoseSeries:
