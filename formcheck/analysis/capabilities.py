@@ -67,6 +67,9 @@ CAPABILITIES: dict[str, Capability] = {c.id: c for c in (
                "shoulder line against hip line in 3-D (one-arm rows from the side: apparent shoulder width)"),
     Capability("asymmetry", "left/right balance", ("front", "rear", "oblique"), "front",
                ("left_elbow", "right_elbow", "left_wrist", "right_wrist")),
+    Capability("back", "back rounding", ("side", "oblique"), "side",
+               ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+               "the bend of the back's outline between the hips and the shoulders in the person mask"),
 )}
 
 

@@ -275,3 +275,30 @@ def asymmetry(c: RepContext) -> Reading | None:
     score, reading = max(candidates, key=lambda x: x[0])
     reading.metrics = metrics
     return reading
+
+
+# --- back -------------------------------------------------------------------------------------------------------
+
+def rounded_back(c: RepContext) -> Reading | None:
+    """Side/oblique: the back's outline bent (deg; the median over the rep's measured frames), judged in a hinge.
+
+    Rounded-back reps are rounded throughout, so the rep's own start is no baseline: the bend is absolute.
+    It is judged only when the trunk leans forward at least ``min_trunk_deg`` (bent-over, one-arm and
+    chest-supported rows): a braced back in a hinge shows a nearly straight outline, while an upright trunk
+    (seated rows, face pulls) shows every lifter's natural thoracic curve in it. Upright reps still record
+    the measurement. Unmeasured (NaN) when too few of the rep's frames were measured (arms crossing the back
+    at the top, no person mask recorded).
+    """
+    cfg = c.profile.faults.rounded_back
+    x = c.signals["back_rounding"]
+    m = (c.t >= c.span[0] - 1e-9) & (c.t <= c.span[1] + 1e-9)
+    vals, times = x[m], c.t[m]
+    ok = np.isfinite(vals)
+    frac = float(ok.mean()) if len(vals) else 0.0
+    value = float(np.median(vals[ok])) if ok.sum() >= 3 and frac >= cfg.min_measured_frac else float("nan")
+    worst = float(times[ok][int(np.argmax(vals[ok]))]) if ok.any() else c.rep.peak_s
+    trunk = window(c.t, c.signals["trunk_inclination"], *c.span)
+    metrics = {"back_rounding": (value, "deg"), "back_measured_frac": (frac, "ratio")}
+    if not trunk >= cfg.min_trunk_deg:
+        value = float("nan")  # upright: recorded above, not judged
+    return Reading(value, cfg.min_deg, worst, "deg", metrics)

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..series import LANDMARK as L
+from ..series import BACK_ARC, LANDMARK as L
 from .capabilities import EXERCISES, VIEWS  # noqa: F401  (re-exported: names live with the capabilities)
 from .filtering import CleanPose
 
@@ -256,6 +256,13 @@ def _wrist_rel(axis: str):
     return fn
 
 
+def _back_arc(g: Geometry) -> np.ndarray:
+    """The bend of the back's outline between the hips and the shoulders (deg), measured on the person mask
+    by the pose pass (:mod:`formcheck.back_contour`); NaN where it was not measured or not recorded."""
+    x = g.pose.extras.get(BACK_ARC)
+    return np.full(len(g.pose.times_s), np.nan) if x is None else np.asarray(x, np.float64)
+
+
 SIGNALS: tuple[SignalDef, ...] = (
     SignalDef("elbow_angle_left", "deg", ("side", "oblique"), _elbow2d("left"), "left elbow angle in the image"),
     SignalDef("elbow_angle_right", "deg", ("side", "oblique"), _elbow2d("right"), "right elbow angle in the image"),
@@ -289,6 +296,9 @@ SIGNALS: tuple[SignalDef, ...] = (
               "trunk rotation from the apparent shoulder width (side view)", proxy=True),
     SignalDef("lr_elbow_diff", "deg", ("front", "rear", "oblique"), _lr_elbow, "left minus right elbow angle"),
     SignalDef("lr_elev_diff", "torso", ("front", "rear"), _lr_elev, "left minus right shoulder elevation"),
+    SignalDef("back_rounding", "deg", ("side", "oblique"), _back_arc,
+              "bend of the back's outline in the person mask, between the hips and the shoulders "
+              "(rounded upper back proxy)", proxy=True),
 )
 SIGNAL_DEFS = {s.name: s for s in SIGNALS}
 
