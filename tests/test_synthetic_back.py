@@ -47,7 +47,7 @@ def test_the_preset_scripts_rounded_reps_and_its_truth_says_so():
     assert [r["index"] for r in tr["reps"] if "rounded_back" in r["faults"]] == [4, 5]
     assert all(r["faults"] == [] for r in tr["reps"][:3])
     assert tr["fault_thresholds"]["rounded_back_deg"] == FAULT_THRESHOLDS["rounded_back_deg"] == 20.0
-    # Posture, not movement: held through each rep, changing in the pause before rep 4 (scripted 0.8 s).
+    # Posture, not movement: held through each rep, changing in the pause before rep 4 (scripted 0.4 s).
     t = np.array(tr["frames"]["times_s"])
     th = np.array(tr["frames"]["thoracic_deg"])
     r3, r4, r5 = tr["reps"][2], tr["reps"][3], tr["reps"][4]

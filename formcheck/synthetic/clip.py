@@ -134,7 +134,7 @@ PRESETS: dict[str, dict] = {
                              overrides={3: dict(range=0.55), 4: dict(range=0.5), 5: dict(range=0.6, neck=0.12)},
                              note="reps 3-5 stop short (partial range); rep 5 also juts the head (neck)"),
     "row_side_rounded_back": dict(exercise="bent_over_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
-                                  overrides={3: dict(pause_s=0.8), 4: dict(thoracic_deg=30.0),
+                                  overrides={3: dict(pause_s=0.4), 4: dict(thoracic_deg=30.0),
                                              5: dict(thoracic_deg=35.0)},
                                   note="reps 4-5 round the upper back (thoracic flexion 30-35 deg)"),
     "row_front_clean": dict(exercise="bent_over_row", view="front", tempo=ROW_TEMPO, n=5),
