@@ -28,11 +28,12 @@ an edge beyond the image, or a ragged edge (long hair over the back, loose
 clothing, a graphic drawn over the video): its scatter about a smooth curve above
 ``max_roughness``.
 
-Oblique views: filmed from behind the side (rear-oblique) the outline is still the
-back's profile (the drawn lifter reads as from the side); filmed from in front of the
-side (front-oblique) it is the flank, with the far arm hanging along it, so few
-frames are measured. The pose model's left/right labels are not reliable enough in
-oblique views to tell the two apart, so neither is refused here.
+Oblique views do not work (checked on the drawn lifter): filmed from in front of the
+side the outline is the flank, with the far arm hanging along it (few frames
+measured); filmed from behind the side it is the back, but the pose model places
+the shoulders and hips so that a flat back reads 22 degrees (8 from the side). The
+analysis judges the back from the side only; frames here are not refused by view
+(the pose model's left/right labels cannot tell front- from rear-oblique).
 
 Pure numpy: it knows nothing of MediaPipe (:mod:`formcheck.pose` calls it per frame
 and keeps only the number, never the mask).

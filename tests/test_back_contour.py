@@ -143,6 +143,8 @@ def _lifter_arcs(thoracic_deg: float, **spec) -> np.ndarray:
 
 @pytest.mark.parametrize("spec", [{}, {"yaw_deg": 120.0}], ids=["side", "rear_oblique"])
 def test_the_synthetic_lifters_rounded_back_reads_rounded_and_its_flat_back_flat(spec):
+    # With exact joints even the rear-oblique outline shows the rounding; what fails there is the pose model's
+    # placement of the shoulders and hips (benchmarks/back_contour.py), so the analysis judges the side view only.
     flat, rounded = _lifter_arcs(0.0, **spec), _lifter_arcs(30.0, **spec)
     assert np.isfinite(flat).mean() > 0.4 and np.isfinite(rounded).mean() > 0.4
     assert np.nanmedian(flat) < 13.0 < 20.0 < np.nanmedian(rounded)

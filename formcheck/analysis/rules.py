@@ -280,7 +280,7 @@ def asymmetry(c: RepContext) -> Reading | None:
 # --- back -------------------------------------------------------------------------------------------------------
 
 def rounded_back(c: RepContext) -> Reading | None:
-    """Side/oblique: the back's outline bent (deg; the median over the rep's measured frames), judged in a hinge.
+    """Side view: the back's outline bent (deg; the median over the rep's measured frames), judged in a hinge.
 
     Rounded-back reps are rounded throughout, so the rep's own start is no baseline: the bend is absolute.
     It is judged only when the trunk leans forward at least ``min_trunk_deg`` (bent-over, one-arm and

@@ -296,7 +296,7 @@ SIGNALS: tuple[SignalDef, ...] = (
               "trunk rotation from the apparent shoulder width (side view)", proxy=True),
     SignalDef("lr_elbow_diff", "deg", ("front", "rear", "oblique"), _lr_elbow, "left minus right elbow angle"),
     SignalDef("lr_elev_diff", "torso", ("front", "rear"), _lr_elev, "left minus right shoulder elevation"),
-    SignalDef("back_rounding", "deg", ("side", "oblique"), _back_arc,
+    SignalDef("back_rounding", "deg", ("side",), _back_arc,
               "bend of the back's outline in the person mask, between the hips and the shoulders "
               "(rounded upper back proxy)", proxy=True),
 )
