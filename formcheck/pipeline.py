@@ -56,9 +56,8 @@ def load_poses(path: str | Path, *, model: str = DEFAULT_MODEL, start_s: float |
                 keep &= series.times_s >= start_s
             if end_s is not None:
                 keep &= series.times_s < end_s
-            series = PoseSeries(series.times_s[keep], series.frame_index[keep], series.image_xy[keep],
-                                series.world_xyz[keep], series.visibility[keep], series.frame_size, series.fps,
-                                {**series.source, "start_s": start_s, "end_s": end_s})
+            series = series.select(keep)
+            series.source.update({"start_s": start_s, "end_s": end_s})
         return series
     return estimate_video(p, model=model, start_s=start_s, end_s=end_s, progress=progress, max_fps=max_fps)
 
