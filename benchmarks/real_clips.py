@@ -31,16 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import formcheck  # noqa: E402
-from formcheck.series import PoseSeries  # noqa: E402
+from formcheck.series import BACK_ARC, PoseSeries  # noqa: E402
 
 REALWORLD = ROOT.parent / "shared" / "realworld"
 TEMPO_FAULTS = {"short_hold", "rushed_eccentric", "slow_concentric", "tempo"}
 
 
 def cached_poses(path: Path, model: str, cache: Path) -> Path:
-    """The whole clip's poses, extracted once per model and kept in the cache folder."""
+    """The whole clip's poses, extracted once per model and kept in the cache folder (again when the cached
+    file predates the back-contour measurement)."""
     npz = cache / f"{path.stem}.{model}.npz"
-    if not npz.exists():
+    if not npz.exists() or BACK_ARC not in PoseSeries.load(npz).extras:
         from formcheck.pose import estimate_video
 
         estimate_video(path, model=model).save(npz)

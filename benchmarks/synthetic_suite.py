@@ -29,7 +29,7 @@ from formcheck.pipeline import analyze  # noqa: E402
 from formcheck.pose import estimate_video  # noqa: E402
 from formcheck.synthetic import make_spec, render_clip, render_clip_with_cut  # noqa: E402
 
-SCORED_FAULTS = ("shrug", "swing", "rushed_eccentric", "short_hold")
+SCORED_FAULTS = ("shrug", "swing", "rushed_eccentric", "short_hold", "rounded_back")
 
 # (name, preset, overrides): >= 24 clips across presets, views, fps, tempos, noise and per-rep faults.
 SUITE: list[tuple[str, str, dict]] = [
@@ -48,6 +48,8 @@ SUITE: list[tuple[str, str, dict]] = [
     ("row_side_swing_10", "row_side_swing", {"fps": 10}),
     ("row_side_partial_30", "row_side_partial", {"fps": 30}),
     ("row_side_setup_30", "row_side_shrug", {"fps": 30, "setup_motion": True, "seed": 6}),
+    ("row_side_rounded_back_30", "row_side_rounded_back", {"fps": 30}),
+    ("row_side_rounded_back_24_left", "row_side_rounded_back", {"fps": 24, "facing": "left", "noise": 4.0, "seed": 8}),
     ("row_front_clean_30", "row_front_clean", {"fps": 30}),
     ("row_front_shrug_30", "row_front_shrug", {"fps": 30}),
     ("row_front_shrug_24", "row_front_shrug", {"fps": 24, "seed": 4}),

@@ -32,7 +32,7 @@ ViewName = Literal["side", "front", "rear", "oblique"]
 RepSignal = Literal["hand_travel", "elbow_flexion", "shoulder_elev_ear", "shoulder_elev_hip"]
 GroupName = Literal["tempo", "range", "shrug", "retraction", "swing", "neck", "rotation", "asymmetry"]
 FaultName = Literal["shrug", "short_hold", "rushed_eccentric", "swing", "neck", "rotation", "asymmetry",
-                    "partial_range", "weak_squeeze"]
+                    "partial_range", "weak_squeeze", "rounded_back"]
 
 Frac = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -140,6 +140,12 @@ class WeakSqueezeCfg(FaultCfg):
     min_elbow_behind_torso: Torso
 
 
+class RoundedBackCfg(Section):
+    min_deg: Degrees = Field(description="the back's outline bent at least this much over the rep (deg)")
+    min_trunk_deg: Degrees = Field(description="judged only with the trunk leaning forward at least this much")
+    min_measured_frac: Frac = Field(description="at least this fraction of the rep's frames measured")
+
+
 class FaultsCfg(Section):
     shrug: ShrugCfg
     short_hold: ShortHoldCfg
@@ -150,6 +156,7 @@ class FaultsCfg(Section):
     asymmetry: AsymmetryCfg
     partial_range: PartialRangeCfg
     weak_squeeze: WeakSqueezeCfg
+    rounded_back: RoundedBackCfg
 
 
 class TrendCfg(Section):

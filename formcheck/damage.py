@@ -50,11 +50,17 @@ class DecodeWatch:
         self.truncated_at_s: float | None = None
         self.finished = False
 
-    def frames_of(self, container, stream) -> Iterator:
-        """Decoded frames of ``stream`` (replaces ``container.decode(stream)``), skipping what cannot be decoded."""
+    def frames_of(self, container, stream, skip=None) -> Iterator:
+        """Decoded frames of ``stream`` (replaces ``container.decode(stream)``), skipping what cannot be decoded.
+
+        Args:
+            skip: packet -> True for packets not wanted at all (frame striding: never decoded, not damage).
+        """
         import av
 
         for packet in container.demux(stream):
+            if skip is not None and skip(packet):
+                continue
             try:
                 frames = packet.decode()
             except av.error.InvalidDataError as exc:  # a damaged packet: skip it, the next keyframe recovers

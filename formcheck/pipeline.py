@@ -14,6 +14,7 @@ from .analysis.signals import EXERCISES, VIEWS
 from .config import load_user_profile, check_profile_data
 from .errors import OptionError, PoseDataError
 from .pose import DEFAULT_MODEL, MODELS, ProgressFn, estimate_video
+from .video import DEFAULT_MAX_FPS
 from .analysis.reps import phase_labels
 from .result import AnalysisResult
 from .series import LANDMARK, PoseSeries
@@ -43,7 +44,8 @@ def _user_profile(profile) -> dict | None:
 
 
 def load_poses(path: str | Path, *, model: str = DEFAULT_MODEL, start_s: float | None = None,
-               end_s: float | None = None, progress: ProgressFn | None = None) -> PoseSeries:
+               end_s: float | None = None, progress: ProgressFn | None = None,
+               max_fps: float | None = DEFAULT_MAX_FPS) -> PoseSeries:
     """A PoseSeries from a video (runs the pose model) or from a saved .npz (trimmed to start/end)."""
     p = Path(path)
     if p.suffix.lower() == ".npz":
@@ -54,11 +56,10 @@ def load_poses(path: str | Path, *, model: str = DEFAULT_MODEL, start_s: float |
                 keep &= series.times_s >= start_s
             if end_s is not None:
                 keep &= series.times_s < end_s
-            series = PoseSeries(series.times_s[keep], series.frame_index[keep], series.image_xy[keep],
-                                series.world_xyz[keep], series.visibility[keep], series.frame_size, series.fps,
-                                {**series.source, "start_s": start_s, "end_s": end_s})
+            series = series.select(keep)
+            series.source.update({"start_s": start_s, "end_s": end_s})
         return series
-    return estimate_video(p, model=model, start_s=start_s, end_s=end_s, progress=progress)
+    return estimate_video(p, model=model, start_s=start_s, end_s=end_s, progress=progress, max_fps=max_fps)
 
 
 def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str | None = None,
@@ -75,7 +76,9 @@ def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str
                                        (series.times_s[-1] + 1 / series.fps if len(series) else 0)), 3),
              "analysed_from_s": round(float(series.times_s[0]), 3) if len(series) else None,
              "analysed_to_s": round(float(series.times_s[-1]), 3) if len(series) else None,
-             "model": series.source.get("model")}
+             "model": series.source.get("model"),
+             "analysed_fps": round(float(series.source.get("analysed_fps") or series.fps), 3),
+             "stride": int(series.source.get("stride") or 1)}
     warn: list[str] = []
     problems = series.source.get("decode_problems")  # frames the video did not give (formcheck.damage)
     if problems:
@@ -137,7 +140,7 @@ def _candidates(a) -> list[dict]:
 def analyze(path: str | Path, *, exercise: str | None = None, view: str | None = None,
             tempo: str | tuple | None = None, model: str = DEFAULT_MODEL, start_s: float | None = None,
             end_s: float | None = None, profile: str | Path | dict | None = None,
-            progress: ProgressFn | None = None) -> AnalysisResult:
+            progress: ProgressFn | None = None, max_fps: float | None = DEFAULT_MAX_FPS) -> AnalysisResult:
     """Analyse a row or shrug set from a video file or a saved poses .npz.
 
     Args:
@@ -149,11 +152,16 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
         start_s, end_s: analyse only this part (times stay on the video's clock).
         profile: a JSON file (or dict) overriding thresholds.
         progress: called as progress(frames_done, frames_expected, elapsed_s).
+        max_fps: analyse about this many frames per second at most (60 fps phone clips: every 2nd frame,
+            times exact); None or 0: every frame.
 
     Raises:
         FormcheckError: bad input, with a message saying what to do.
     """
     _check_options(exercise, view, model)
+    if max_fps is not None and (isinstance(max_fps, bool) or not isinstance(max_fps, (int, float))
+                                or not math.isfinite(max_fps) or max_fps < 0):
+        raise OptionError(f"max_fps must be 0 (every frame) or a number of frames per second; got {max_fps!r}.")
     if not isinstance(path, (str, os.PathLike)):
         raise OptionError(f"analyze() needs the path of a video or poses file, got {type(path).__name__} {path!r}.")
     for name, value in (("start_s", start_s), ("end_s", end_s)):
@@ -162,7 +170,8 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
             raise OptionError(f"{name} must be a number of seconds, 0 or more; got {value!r}.")
     Tempo.parse(tempo)
     user = _user_profile(profile)  # fail before the slow pose pass
-    series = load_poses(path, model=model, start_s=start_s, end_s=end_s, progress=progress)
+    series = load_poses(path, model=model, start_s=start_s, end_s=end_s, progress=progress, max_fps=max_fps)
     opts = {"exercise": exercise or "auto", "view": view or "auto", "tempo": tempo, "model": model,
-            "start_s": start_s, "end_s": end_s, "profile": str(profile) if isinstance(profile, (str, Path)) else None}
+            "start_s": start_s, "end_s": end_s, "max_fps": max_fps,
+            "profile": str(profile) if isinstance(profile, (str, Path)) else None}
     return analyze_series(series, exercise=exercise, view=view, tempo=tempo, profile=user, options=opts)

@@ -19,10 +19,12 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from .back_contour import BACK_ARC, BackContour, measure as measure_back
 from .errors import ModelError
 from .privacy import prepare_mediapipe
 from .series import N_LANDMARKS, PoseSeries
-from .video import Frame
+from .shots import ShotWatcher
+from .video import DEFAULT_MAX_FPS, Frame
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +176,19 @@ class PoseEstimator:
     Args:
         model: "lite", "full", "heavy" or a .task path.
         min_detection_confidence, min_presence_confidence, min_tracking_confidence: MediaPipe thresholds.
+        back_contour: also ask for the person mask and measure the back's outline on it each frame
+            (:mod:`formcheck.back_contour`; the series gets ``extras["back_arc_deg"]``). The mask itself is
+            dropped after each frame. Costs about 5 ms of CPU per frame with the full model
+            (benchmarks/mask_cost.py), so the offline pass (:func:`estimate_video`) turns it on and live does not.
+
+    Attributes:
+        last_back: the last frame's back-contour scan (None when off or nobody was found).
+        keep_mask: when set, ``last_mask`` keeps the last frame's person mask ((H, W) float32) for drawing.
     """
 
     def __init__(self, model: str | os.PathLike = DEFAULT_MODEL, *, min_detection_confidence: float = 0.5,
-                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5):
+                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 back_contour: bool = False):
         self.model_path = resolve_model(model)
         self.model_name = str(model) if str(model) in MODELS else self.model_path.name
         prepare_mediapipe()  # before MediaPipe loads: no usage logging, caches in formcheck's cache folder
@@ -191,11 +202,15 @@ class PoseEstimator:
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
-            output_segmentation_masks=False,
+            output_segmentation_masks=back_contour,
         )
         import mediapipe as mp
 
         self._mp = mp
+        self.back_contour = back_contour
+        self.last_back: BackContour | None = None
+        self.keep_mask = False
+        self.last_mask: np.ndarray | None = None
         self._last_ms = -1
         self._quiet = False
         with _native_stderr_filtered():
@@ -233,16 +248,27 @@ class PoseEstimator:
             with _native_stderr_filtered():
                 result = self._landmarker.detect_for_video(image, ms)
             self._quiet = bool(result.pose_landmarks)
+        self.last_back = self.last_mask = None
         if not result.pose_landmarks:
             return _nan_pose()
         lms = result.pose_landmarks[0]
         xy = np.array([(p.x, p.y) for p in lms], np.float32)
         vis = np.array([p.visibility if p.visibility is not None else 1.0 for p in lms], np.float32)
+        if self.back_contour and result.segmentation_masks:
+            self._measure_back(result.segmentation_masks[0], xy, vis, rgb.shape[:2])
         if result.pose_world_landmarks:
             world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], np.float32)
         else:
             world = np.full((N_LANDMARKS, 3), np.nan, np.float32)
         return xy, world, vis
+
+    def _measure_back(self, mp_mask, xy_norm: np.ndarray, vis: np.ndarray, hw: tuple[int, int]) -> None:
+        """Measure the back's outline on this frame's person mask (kept only if ``keep_mask``)."""
+        h, w = hw
+        mask = np.asarray(mp_mask.numpy_view(), np.float32).reshape(h, w)  # a view: only sampled pixels are read
+        self.last_back = measure_back(mask, xy_norm * np.array([w, h], np.float32), vis)
+        if self.keep_mask:
+            self.last_mask = mask.copy()
 
     def run(self, frames: Iterable[Frame], *, frame_size: tuple[int, int], fps: float,
             source: dict | None = None, expected_frames: int = 0,
@@ -257,11 +283,12 @@ class PoseEstimator:
             expected_frames: for progress reporting (0 if unknown).
             progress: called as progress(frames_done, expected_frames, elapsed_s) after every frame.
         """
-        times, idx, xys, worlds, viss = [], [], [], [], []
+        times, idx, xys, worlds, viss, arcs = [], [], [], [], [], []
         scale = np.array(frame_size, np.float32)
         t0 = time.perf_counter()
         for n, fr in enumerate(frames, 1):
             xy, world, vis = self.detect(fr.image, fr.time_s)
+            arcs.append(self.last_back.arc_deg if self.last_back is not None else np.nan)
             times.append(fr.time_s)
             idx.append(fr.index)
             xys.append(xy * scale)
@@ -272,8 +299,9 @@ class PoseEstimator:
         src = {"model": self.model_name, **(source or {})}
         if not times:
             return PoseSeries.empty(frame_size, fps, src)
+        extras = {BACK_ARC: np.array(arcs, np.float64)} if self.back_contour else {}
         return PoseSeries(np.array(times), np.array(idx), np.stack(xys), np.stack(worlds), np.stack(viss),
-                          frame_size, fps, src)
+                          frame_size, fps, src, extras)
 
     def close(self) -> None:
         if getattr(self, "_landmarker", None) is not None:
@@ -294,29 +322,78 @@ class PoseEstimator:
             pass
 
 
+def warm_up(model: str | os.PathLike = DEFAULT_MODEL) -> Path:
+    """Import MediaPipe and check the model bundle once, so later :class:`PoseEstimator` s start quickly.
+
+    For long-lived workers (batch processes, Ray actors, the app's background worker). Each video still
+    gets its own estimator: a landmarker in VIDEO mode tracks the person from frame to frame, so one shared
+    between clips would carry the previous clip's last pose into the next and make results depend on the
+    order clips were given (a fresh one costs ~0.4 s, against ~6 s for the import and the checksum here).
+
+    Returns:
+        The model file that was checked.
+
+    Raises:
+        ModelError: as :func:`resolve_model`.
+    """
+    path = resolve_model(model)
+    import mediapipe  # noqa: F401  (the slow import, done once per process)
+
+    return path
+
+
 def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start_s: float | None = None,
                    end_s: float | None = None, max_side: int | None = DEFAULT_MAX_SIDE,
-                   progress: ProgressFn | None = None) -> PoseSeries:
+                   max_fps: float | None = DEFAULT_MAX_FPS, progress: ProgressFn | None = None,
+                   back_contour: bool = True) -> PoseSeries:
     """Decode a video file and return its PoseSeries (the offline pose stage of the pipeline).
+
+    Args:
+        path: the video.
+        model: lite, full, heavy or a .task path.
+        start_s, end_s: analyse only this part (times stay on the video's clock).
+        max_side: long side (px) of the frames given to the model.
+        max_fps: analyse about this many frames per second at most (60 fps video: every 2nd frame, 240 fps:
+            every 8th); None or 0 analyses every frame. Times are the container times of the frames analysed.
+        progress: called as progress(frames_done, frames_expected, elapsed_s).
+        back_contour: measure the back's outline on the person mask each frame (see :class:`PoseEstimator`).
+
+    Returns:
+        The series; ``fps`` is the video's own rate, ``source`` holds ``stride`` (1: every frame),
+        ``analysed_fps`` (the rate of the series' frames) and ``max_fps``.
 
     Raises:
         VideoError, OptionError, ModelError: with messages meant for the user.
     """
     from .video import open_video
 
-    source = open_video(path, start_s=start_s, end_s=end_s, max_side=max_side)
+    source = open_video(path, start_s=start_s, end_s=end_s, max_side=max_side, max_fps=max_fps)
     info = source.info
     expected = info.frame_count
     if expected and (start_s or end_s):
         lo = start_s or 0.0
         hi = min(end_s, info.duration_s) if end_s else info.duration_s
         expected = max(1, int(round((hi - lo) * info.fps)))
-    with PoseEstimator(model) as est, source:
-        series = est.run(source, frame_size=(info.width, info.height), fps=info.fps,
-                         source={"path": str(path), "start_s": start_s, "end_s": end_s, "video": info.to_dict()},
+    expected = -(-expected // source.stride)
+    shots = ShotWatcher(source.analysed_fps)
+
+    def frames():  # each frame also goes past the shot watcher (cuts and frozen stills, for the set finder)
+        for fr in source:
+            shots.feed(fr.time_s, fr.image)
+            yield fr
+
+    with PoseEstimator(model, back_contour=back_contour) as est, source:
+        series = est.run(frames(), frame_size=(info.width, info.height), fps=info.fps,
+                         source={"path": str(path), "start_s": start_s, "end_s": end_s, "video": info.to_dict(),
+                                 "max_fps": max_fps, "stride": source.stride,
+                                 "analysed_fps": round(source.analysed_fps, 3)},
                          expected_frames=expected, progress=progress)
+    series.source.update(shots.result())
     problems = source.decode_problems()
     if problems:  # the pipeline turns this into a warning (formcheck.damage.describe)
         log.info("%s: %d frames could not be decoded", Path(path).name, problems["missing_frames"])
         series.source["decode_problems"] = problems
+    if source.stride > 1:
+        log.info("analysed every %d%s frame (%.2f of %.2f fps); %d packets not decoded", source.stride,
+                 {2: "nd", 3: "rd"}.get(source.stride, "th"), source.analysed_fps, info.fps, source.skipped_packets)
     return series

@@ -21,6 +21,11 @@ SCHEMA_VERSION = 1
 #: Sanity limits for data read from files (a 16K frame at 1000 fps is already beyond any camera we meet).
 MAX_FRAME_SIDE = 16384
 MAX_FPS = 1000.0
+#: Prefix of the npz arrays holding :attr:`PoseSeries.extras` (optional in schema 1: files without them load
+#: with no extras, and readers that do not know them ignore them).
+EXTRA_PREFIX = "extra__"
+#: The extra holding the back's outline bend per frame, degrees (:mod:`formcheck.back_contour`).
+BACK_ARC = "back_arc_deg"
 
 LANDMARK_NAMES: tuple[str, ...] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
@@ -96,6 +101,17 @@ def _check_source(source) -> None:
     if problems is not None and not check_report(problems):
         raise PoseDataError("PoseSeries.source['decode_problems'] is not a decode report formcheck wrote.")
 
+    def seconds(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and bool(np.isfinite(v)) and v >= 0
+
+    cuts, frozen = source.get("cuts_s"), source.get("frozen_s")
+    if cuts is not None and not (isinstance(cuts, list) and all(seconds(c) for c in cuts)):
+        raise PoseDataError("PoseSeries.source['cuts_s'] must be a list of times in seconds.")
+    if frozen is not None and not (isinstance(frozen, list) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and seconds(p[0]) and seconds(p[1]) and p[0] <= p[1]
+            for p in frozen)):
+        raise PoseDataError("PoseSeries.source['frozen_s'] must be a list of [start_s, end_s] pairs.")
+
 
 @dataclass
 class PoseSeries:
@@ -110,6 +126,8 @@ class PoseSeries:
         frame_size: (width, height) of the displayed frame in pixels.
         fps: the video's average frame rate (float).
         source: free-form provenance (path, model, start_s, end_s, ...).
+        extras: optional per-frame measurements made beside the landmarks, name -> (T,) float64, NaN where
+            not measured (e.g. ``back_arc_deg`` from the person mask, see :mod:`formcheck.back_contour`).
     """
 
     times_s: np.ndarray
@@ -120,6 +138,7 @@ class PoseSeries:
     frame_size: tuple[int, int]
     fps: float
     source: dict = field(default_factory=dict)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.times_s = _check("times_s", self.times_s, (None,)).astype(np.float64, copy=False)
@@ -145,6 +164,12 @@ class PoseSeries:
                                 f"got {fps:g}.")
         self.fps = fps
         _check_source(self.source)
+        extras = {}
+        for name, arr in dict(self.extras or {}).items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise PoseDataError(f"PoseSeries.extras names must be identifiers, got {name!r}.")
+            extras[name] = _check(f"extras['{name}']", arr, (t,)).astype(np.float64, copy=False)
+        self.extras = extras
 
     # -- views -------------------------------------------------------------
     def __len__(self) -> int:
@@ -169,6 +194,13 @@ class PoseSeries:
 
     def vis(self, name: str) -> np.ndarray:
         return self.visibility[:, LANDMARK[name]]
+
+    def select(self, keep: np.ndarray) -> "PoseSeries":
+        """The frames where ``keep`` ((T,) bool) is True, extras included."""
+        keep = np.asarray(keep, bool)
+        return PoseSeries(self.times_s[keep], self.frame_index[keep], self.image_xy[keep], self.world_xyz[keep],
+                          self.visibility[keep], self.frame_size, self.fps, dict(self.source),
+                          {k: v[keep] for k, v in self.extras.items()})
 
     @classmethod
     def empty(cls, frame_size: tuple[int, int], fps: float, source: dict | None = None) -> "PoseSeries":
@@ -195,6 +227,7 @@ class PoseSeries:
             image_xy=self.image_xy, world_xyz=self.world_xyz, visibility=self.visibility,
             frame_size=np.asarray(self.frame_size, np.int64), fps=np.float64(self.fps),
             landmark_names=np.asarray(LANDMARK_NAMES), source_json=np.asarray(json.dumps(self.source)),
+            **{EXTRA_PREFIX + k: v for k, v in self.extras.items()},
         )
 
     @classmethod
@@ -243,7 +276,8 @@ class PoseSeries:
                 raise PoseDataError(f"'{path.name}' has metadata (source_json) that is not a JSON object. {_RECREATE}")
         try:
             return cls(data["times_s"], data["frame_index"], data["image_xy"], data["world_xyz"], data["visibility"],
-                       data["frame_size"], data["fps"], source)
+                       data["frame_size"], data["fps"], source,
+                       {k[len(EXTRA_PREFIX):]: v for k, v in data.items() if k.startswith(EXTRA_PREFIX)})
         except PoseDataError as exc:
             raise PoseDataError(f"'{path.name}' is not a usable poses file: {exc} {_RECREATE}") from None
 

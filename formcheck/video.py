@@ -1,9 +1,14 @@
-"""Video in and out: files and cameras behind one interface, and an H.264 writer.
+"""Video in: files decoded frame by frame (cameras: :mod:`formcheck.camera`; the H.264 writer: :mod:`formcheck.encode`).
 
 Files are decoded with PyAV (threaded decoding), timestamps come from the
 container (phone video is often variable frame rate), rotation metadata is
 applied so portrait clips stand upright, and frames are resized *during* the
 colour conversion (one swscale call) so full-size frames are never kept.
+
+High frame rates (phones film at 60, 120 or 240 fps) are strided to at most
+``max_fps`` frames per second (see :mod:`formcheck.stride`):
+only the frames kept are converted, and H.264 pictures that no other picture
+refers to are not decoded at all when they are not kept.
 
 Frames are RGB ``uint8`` arrays of shape (H, W, 3).
 """
@@ -15,7 +20,6 @@ import math
 import numbers
 import queue
 import threading
-import time
 from dataclasses import dataclass, asdict
 from fractions import Fraction
 from pathlib import Path
@@ -25,10 +29,14 @@ import numpy as np
 
 from .damage import DecodeWatch
 from .errors import OptionError, VideoError
+from .stride import FramePicker, frame_stride
 
 log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".gif")
+#: Frames analysed per second of video at most, by default: 30 fps resolves tempo phases to ~33 ms, finer
+#: than the phases' own uncertainty, and halves (60 fps) to eighths (240 fps) the work on phone footage.
+DEFAULT_MAX_FPS = 30.0
 _HOW_TO_FIX = "Export or re-record it as MP4 (H.264), the format every phone can save."
 
 
@@ -224,7 +232,7 @@ def inference_size(width: int, height: int, max_side: int | None) -> tuple[int, 
 
 
 class FileSource:
-    """Iterate the frames of a video file, oriented, trimmed and resized.
+    """Iterate the frames of a video file, oriented, trimmed, strided and resized.
 
     Use as a context manager or call :meth:`close`. Iterating decodes in a
     background thread (bounded queue) so decoding overlaps the caller's work.
@@ -234,10 +242,16 @@ class FileSource:
         start_s, end_s: keep frames with start_s <= t < end_s (seconds on the file's clock).
         max_side: resize so the longer side is at most this many pixels (None: full size).
         prefetch: frames decoded ahead in the background thread (0: decode in the caller's thread).
+        max_fps: keep about this many frames per second at most (every ``stride``-th frame, see
+            :func:`frame_stride`); None or 0 keeps every frame.
+
+    Attributes:
+        stride: 1 when every frame is kept, else n (about every n-th frame is kept).
+        analysed_fps: the rate of the frames yielded (``info.fps / stride``).
     """
 
     def __init__(self, path: str | Path, *, start_s: float | None = None, end_s: float | None = None,
-                 max_side: int | None = None, prefetch: int = 8):
+                 max_side: int | None = None, prefetch: int = 8, max_fps: float | None = None):
         for name, value in (("--start", start_s), ("--end", end_s)):
             if value is not None and not (isinstance(value, numbers.Real) and math.isfinite(value)):
                 raise OptionError(f"{name} must be a number of seconds such as 12.5, got {value!r}.")
@@ -257,6 +271,12 @@ class FileSource:
         self.end_s = end_s
         self.size = inference_size(self.info.width, self.info.height, max_side)
         self.prefetch = prefetch
+        if max_fps is not None and max_fps < 0:
+            raise OptionError(f"--max-fps must be 0 (every frame) or more, got {max_fps}.")
+        self.max_fps = max_fps
+        self.stride = frame_stride(self.info.fps, max_fps)
+        self.analysed_fps = self.info.fps / self.stride
+        self.skipped_packets = 0
         self._container = None
         self._stop = threading.Event()
 
@@ -284,23 +304,29 @@ class FileSource:
         fps = self.info.fps
         index = -1
         last_t = None
-        watch = self._watch = DecodeWatch(fps, _stream_end_s(container, stream), from_start=not self.start_s)
+        # Striding decodes about every stride-th frame on purpose: the watch expects frames at that rate.
+        watch = self._watch = DecodeWatch(self.analysed_fps, _stream_end_s(container, stream),
+                                          from_start=not self.start_s)
         requested_end = False
         # Scalers made once per file (frame.to_ndarray(width=, ...) builds a swscale context and its
         # thread pool for every frame), single-threaded: this thread already runs beside the pose model.
         # Resize in YUV 4:2:0 first, then convert the small frame to RGB: one combined swscale call
         # costs ~3.7 ms per 1080p frame, the two steps ~1.4 ms (benchmarks/RESULTS.md).
         scale_yuv, to_rgb = VideoReformatter(), VideoReformatter()
+        picker = FramePicker(stream, fps, self.stride, t0, self.start_s) if self.stride > 1 else None
         try:
-            for frame in watch.frames_of(container, stream):  # skips (and counts) what cannot be decoded
+            # Skips (and counts) what cannot be decoded; packets the picker does not need are never decoded.
+            for frame in watch.frames_of(container, stream, picker.skip_packet if picker is not None else None):
                 if self._stop.is_set():
                     return
                 if frame.pts is not None:
                     t_abs = float(frame.pts * tb)
                     if t0 is None:
                         t0 = t_abs
+                        if picker is not None:
+                            picker.t0 = t0
                     t = t_abs - t0
-                    index = int(round(t * fps)) if index < 0 else index + 1
+                    index = int(round(t * fps)) if index < 0 or picker is not None else index + 1
                 else:
                     index += 1
                     t = index / fps
@@ -313,6 +339,8 @@ class FileSource:
                 if self.end_s is not None and t >= self.end_s - 1e-6:
                     requested_end = True
                     break
+                if picker is not None and not picker.keep(index):
+                    continue
                 last_t = t
                 if (frame.width, frame.height) != (out_w, out_h) and frame.format.name.startswith(("yuv", "nv")):
                     frame = scale_yuv.reformat(frame, out_w, out_h, "yuv420p", dst_color_range=frame.color_range,
@@ -332,6 +360,8 @@ class FileSource:
         finally:
             if not self._stop.is_set():
                 watch.finish(reached_requested_end=requested_end)
+            if picker is not None:
+                self.skipped_packets = picker.skipped_packets
             container.close()
             self._container = None
 
@@ -387,164 +417,6 @@ class FileSource:
         self.close()
 
 
-class CameraSource:
-    """Frames from a webcam (OpenCV), stamped with a monotonic clock from the first frame.
-
-    Args:
-        index: camera number (0 is the default camera).
-        max_side: resize so the longer side is at most this many pixels.
-    """
-
-    def __init__(self, index: int = 0, *, max_side: int | None = 640):
-        import cv2
-
-        if index < 0:
-            raise OptionError(f"--camera must be 0 or more, got {index}.")
-        # OpenCV prints its own "[ERROR] ... Camera index out of range" lines; our message below says it better.
-        level = cv2.utils.logging.getLogLevel()
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-        try:
-            self._cap = cv2.VideoCapture(index)
-            opened = self._cap.isOpened()
-        finally:
-            cv2.utils.logging.setLogLevel(level)
-        if not opened:
-            raise VideoError(
-                f"Camera {index} could not be opened. Check it is connected and not used by another app, "
-                "or try another number with --camera."
-            )
-        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 30.0)
-        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        self.size = inference_size(w, h, max_side)
-        self.info = VideoInfo(f"camera:{index}", self.size[0], self.size[1], fps, 0, 0.0, 0, "camera")
-
-    def __iter__(self) -> Iterator[Frame]:
-        import cv2
-
-        t0 = None
-        i = 0
-        while True:
-            ok, bgr = self._cap.read()
-            if not ok:
-                return
-            now = time.monotonic()
-            t0 = now if t0 is None else t0
-            if (bgr.shape[1], bgr.shape[0]) != self.size:
-                bgr = cv2.resize(bgr, self.size, interpolation=cv2.INTER_AREA)
-            yield Frame(i, now - t0, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-            i += 1
-
-    def close(self) -> None:
-        self._cap.release()
-
-    def __enter__(self) -> "CameraSource":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
 def open_video(path: str | Path, **kwargs) -> FileSource:
     """Open a video file for iteration; see :class:`FileSource` for options."""
     return FileSource(path, **kwargs)
-
-
-class VideoWriter:
-    """Write RGB frames to an H.264 / yuv420p MP4 that browsers play (PyAV, +faststart).
-
-    Args:
-        path: output .mp4 path.
-        width, height: frame size; odd sizes are padded to even numbers.
-        fps: frame rate (float; stored as an exact fraction when close to NTSC rates).
-        crf: x264 quality (lower is better; 23 is x264's default).
-    """
-
-    def __init__(self, path: str | Path, width: int, height: int, fps: float, *, crf: int = 23,
-                 preset: str = "veryfast"):
-        import av
-
-        from .atomic import PendingFile
-
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.width, self.height = width, height
-        self.even_w, self.even_h = width + (width % 2), height + (height % 2)
-        rate = Fraction(fps).limit_denominator(1001)
-        # Written under a temporary name and renamed into place by close(): an interrupted run never leaves
-        # a truncated video under the real name, and a symlink at that name is replaced, not written through.
-        self._pending = PendingFile(self.path)
-        self._container = None
-        try:
-            self._container = av.open(str(self._pending.tmp), mode="w", options={"movflags": "+faststart"})
-            self._stream = self._container.add_stream("libx264", rate=rate)
-            self._stream.width, self._stream.height = self.even_w, self.even_h
-            self._stream.pix_fmt = "yuv420p"
-            self._stream.options = {"crf": str(crf), "preset": preset}
-        except BaseException:
-            self.abort()
-            self._pending.discard()
-            raise
-        self._time_base = Fraction(1, 1) / rate
-        self._frames = 0
-        import cv2  # once per writer, not per frame
-
-        self._cv2 = cv2
-
-    def write(self, rgb: np.ndarray, time_s: float | None = None) -> None:
-        """Append one RGB uint8 frame (H, W, 3) of the size given at construction."""
-        import av
-
-        if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
-            raise ValueError(f"frame is {rgb.shape[1]}x{rgb.shape[0]}, writer expects {self.width}x{self.height}")
-        if (self.even_w, self.even_h) != (self.width, self.height):
-            rgb = np.pad(rgb, ((0, self.even_h - self.height), (0, self.even_w - self.width), (0, 0)), mode="edge")
-        # RGB -> yuv420p with OpenCV (SIMD): swscale's conversion was about half the encoding cost at 1080p;
-        # COLOR_RGB2YUV_I420 gives the same BT.601 limited-range result (white -> Y 235) in a fraction of the time.
-        frame = av.VideoFrame.from_ndarray(self._cv2.cvtColor(np.ascontiguousarray(rgb), self._cv2.COLOR_RGB2YUV_I420),
-                                           format="yuv420p")
-        frame.pts = self._frames
-        frame.time_base = self._time_base
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
-        self._frames += 1
-
-    @property
-    def frames_written(self) -> int:
-        return self._frames
-
-    def close(self) -> None:
-        """Finish the file and move it to its real name."""
-        if self._container is None:
-            return
-        try:
-            for packet in self._stream.encode():
-                self._container.mux(packet)
-            self._container.close()
-        except BaseException:
-            self.abort()
-            raise
-        self._container = None
-        self._pending.commit()
-
-    def abort(self) -> None:
-        """Drop the unfinished file: nothing appears under the real name."""
-        if self._container is None:
-            return
-        import av
-
-        container, self._container = self._container, None
-        try:
-            container.close()
-        except (av.error.FFmpegError, OSError, ValueError) as exc:  # the muxer may be in any state after a failure
-            log.debug("closing an aborted video: %s", exc)
-        self._pending.discard()
-
-    def __enter__(self) -> "VideoWriter":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if exc[0] is None:
-            self.close()
-        else:
-            self.abort()

@@ -346,7 +346,7 @@ def test_a_run_that_fails_while_writing_leaves_the_previous_results_whole(run, c
 
 
 def test_video_writer_drops_an_unfinished_file(tmp_path):
-    from formcheck.video import VideoWriter
+    from formcheck.encode import VideoWriter
 
     target = tmp_path / "annotated.mp4"
     target.symlink_to(tmp_path / "elsewhere.mp4")

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import gray_level
 from formcheck.errors import OptionError, VideoError
-from formcheck.video import VIDEO_EXTENSIONS, FileSource, VideoWriter, inference_size, open_video, probe
+from formcheck.encode import VideoWriter
+from formcheck.video import VIDEO_EXTENSIONS, FileSource, inference_size, open_video, probe
 
 
 def frames_of(path, **kwargs):

@@ -215,6 +215,8 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: Profile, visibility:
             if reading is None:
                 continue
             ra.metrics.update(reading.metrics)
+            if reading.why and not np.isfinite(reading.value):
+                ra.unmeasurable.setdefault(fd.group, reading.why)
             if fd.id in off or ra.partial:
                 continue
             finding = judge(fd.id, reading)

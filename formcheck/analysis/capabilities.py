@@ -67,6 +67,11 @@ CAPABILITIES: dict[str, Capability] = {c.id: c for c in (
                "shoulder line against hip line in 3-D (one-arm rows from the side: apparent shoulder width)"),
     Capability("asymmetry", "left/right balance", ("front", "rear", "oblique"), "front",
                ("left_elbow", "right_elbow", "left_wrist", "right_wrist")),
+    # Side only: from an oblique view the outline on the back's side is the flank (from in front) or the pose
+    # model misplaces the shoulders (from behind: the drawn lifter's flat back read 22 deg, as rounded as 30).
+    Capability("back", "back rounding", ("side",), "side",
+               ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+               "the bend of the back's outline between the hips and the shoulders in the person mask"),
 )}
 
 

@@ -171,6 +171,12 @@ _FAULTS: tuple[FaultDef, ...] = (
          "face_pull": "the range was short \u2014 let your arms reach forward and pull the rope all the way to "
                       "your face"},
         short="partial range", paints=("arms",), priority=4),
+    FaultDef(
+        "rounded_back", "Rounded upper back", "the back's outline bent", "back", "posture", "deg", "above", "span",
+        rules.rounded_back,
+        "your upper back rounded (its outline bent about {value:.0f}\u00b0) \u2014 keep your chest up and your "
+        "back flat; lighten the load if you need to",
+        short="rounded back", chart="trunk", paints=("trunk",), priority=1),
 )
 
 #: id -> FaultDef, in the table's order.

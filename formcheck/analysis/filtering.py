@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal as sps
@@ -90,6 +90,8 @@ class CleanPose:
         visibility: (T, 33) raw visibility (NaN where no person).
         detected: (T,) bool, a person was found (before gap filling).
         fps: sampling rate used for filtering (median of the frame intervals).
+        extras: the series' per-frame measurements beside the landmarks (name -> (T,)), as measured: rules
+            take robust statistics of them over a rep.
     """
 
     times_s: np.ndarray
@@ -98,6 +100,7 @@ class CleanPose:
     visibility: np.ndarray
     detected: np.ndarray
     fps: float
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 #: Elbow and wrist landmarks (their own visibility threshold: see ``min_visibility_arms``).
@@ -126,7 +129,7 @@ def clean_pose(series: PoseSeries, *, min_visibility: float = 0.3, max_gap_s: fl
     world[low] = np.nan
     xy = lowpass(fill_gaps(xy, t, max_gap_s), fps, cutoff_hz)
     world = lowpass(fill_gaps(world, t, max_gap_s), fps, cutoff_hz)
-    return CleanPose(t, xy, world, vis, series.detected, fps)
+    return CleanPose(t, xy, world, vis, series.detected, fps, dict(series.extras))
 
 
 class OneEuro:

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import Profile
+from ..series import BACK_ARC
 from .reps import Rep
 from .signals import Signals
 
@@ -35,6 +36,7 @@ class Reading:
         bad: "above" or "below" where this reading's direction differs from the fault's usual one.
         margin: past the threshold by less than this (same unit), the reading is a "check this rep", not a
             fault (the profile's ``margin`` for the fault, or for the criterion that fired).
+        why: when ``value`` is NaN, why this rep could not be measured (shown as "not measured on this rep").
     """
 
     value: float
@@ -44,6 +46,7 @@ class Reading:
     metrics: dict[str, tuple[float, str]] = field(default_factory=dict)
     bad: str | None = None
     margin: float = 0.0
+    why: str | None = None
 
 
 @dataclass
@@ -315,3 +318,37 @@ def asymmetry(c: RepContext) -> Reading | None:
     score, reading = max(candidates, key=lambda x: x[0])
     reading.metrics = metrics
     return reading
+
+
+# --- back -------------------------------------------------------------------------------------------------------
+
+def rounded_back(c: RepContext) -> Reading | None:
+    """Side view: the back's outline bent (deg; the median over the rep's measured frames), judged in a hinge.
+
+    Rounded-back reps are rounded throughout, so the rep's own start is no baseline: the bend is absolute.
+    It is judged only when the trunk leans forward at least ``min_trunk_deg`` (bent-over, one-arm and
+    chest-supported rows): a braced back in a hinge shows a nearly straight outline, while an upright trunk
+    (seated rows, face pulls) shows every lifter's natural thoracic curve in it. Upright reps still record
+    the measurement. Unmeasured (NaN) when too few of the rep's frames were measured (arms crossing the back
+    at the top, no person mask recorded).
+    """
+    cfg = c.profile.faults.rounded_back
+    x = c.signals["back_rounding"]
+    m = (c.t >= c.span[0] - 1e-9) & (c.t <= c.span[1] + 1e-9)
+    vals, times = x[m], c.t[m]
+    ok = np.isfinite(vals)
+    frac = float(ok.mean()) if len(vals) else 0.0
+    value = float(np.median(vals[ok])) if ok.sum() >= 3 and frac >= cfg.min_measured_frac else float("nan")
+    worst = float(times[ok][int(np.argmax(vals[ok]))]) if ok.any() else c.rep.peak_s
+    trunk = window(c.t, c.signals["trunk_inclination"], *c.span)
+    metrics = {"back_rounding": (value, "deg"), "back_measured_frac": (frac, "ratio")}
+    why = None
+    if not np.isfinite(value) and BACK_ARC not in c.signals.recorded:
+        why = "the back's outline was not recorded (it is measured when a video file is analysed, not live)"
+    elif not np.isfinite(value):
+        why = "the back's outline was hidden (an arm, hair or loose clothing across it) on most of this rep"
+    elif not trunk >= cfg.min_trunk_deg:
+        value = float("nan")  # upright: recorded above, not judged
+        why = (f"judged only in a hinged row (trunk leaning {cfg.min_trunk_deg:.0f}\u00b0 or more forward): an "
+               "upright back shows its natural curve")
+    return Reading(value, cfg.min_deg, worst, "deg", metrics, why=why)

@@ -128,9 +128,7 @@ def shots(series: PoseSeries, cuts_s: list[float]) -> list[tuple[float, float]]:
 
 def trim(series: PoseSeries, start_s: float, end_s: float) -> PoseSeries:
     """The frames from start_s to end_s (inclusive), with the same provenance."""
-    m = (series.times_s >= start_s - 1e-9) & (series.times_s <= end_s + 1e-9)
-    return PoseSeries(series.times_s[m], series.frame_index[m], series.image_xy[m], series.world_xyz[m],
-                      series.visibility[m], series.frame_size, series.fps, dict(series.source))
+    return series.select((series.times_s >= start_s - 1e-9) & (series.times_s <= end_s + 1e-9))
 
 
 def edge_outliers(reps, trunk_deg: np.ndarray, times_s: np.ndarray) -> tuple[list[int], list[int]]:

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..series import LANDMARK as L
+from ..series import BACK_ARC, LANDMARK as L
 from .capabilities import EXERCISES, VIEWS  # noqa: F401  (re-exported: names live with the capabilities)
 from .filtering import CleanPose
 
@@ -324,6 +324,13 @@ def _wrist_rel(axis: str):
     return fn
 
 
+def _back_arc(g: Geometry) -> np.ndarray:
+    """The bend of the back's outline between the hips and the shoulders (deg), measured on the person mask
+    by the pose pass (:mod:`formcheck.back_contour`); NaN where it was not measured or not recorded."""
+    x = g.pose.extras.get(BACK_ARC)
+    return np.full(len(g.pose.times_s), np.nan) if x is None else np.asarray(x, np.float64)
+
+
 SIGNALS: tuple[SignalDef, ...] = (
     SignalDef("elbow_angle_left", "deg", ("side", "oblique"), _elbow2d("left"), "left elbow angle in the image"),
     SignalDef("elbow_angle_right", "deg", ("side", "oblique"), _elbow2d("right"), "right elbow angle in the image"),
@@ -360,6 +367,9 @@ SIGNALS: tuple[SignalDef, ...] = (
               "left minus right shoulder height above its hip, along the trunk"),
     SignalDef("shoulder_yaw", "deg", ("front", "rear", "oblique"), _shoulder_yaw,
               "shoulder line direction about the vertical (3-D, the rotation proxy)", proxy=True),
+    SignalDef("back_rounding", "deg", ("side",), _back_arc,
+              "bend of the back's outline in the person mask, between the hips and the shoulders "
+              "(rounded upper back proxy)", proxy=True),
 )
 SIGNAL_DEFS = {s.name: s for s in SIGNALS}
 
@@ -384,6 +394,7 @@ class Signals:
     near_side: str = "left"
     valid: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     hand_path: np.ndarray | None = None  # (T, 4 or 8) wrists and elbows relative to shoulders, torso lengths
+    recorded: tuple[str, ...] = ()  # the pose pass's extra measurements present (e.g. the back's outline)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
@@ -412,4 +423,4 @@ def compute_signals(pose: CleanPose, view: str, facing: int | None = None) -> Si
     with np.errstate(invalid="ignore", divide="ignore"):
         path = hand_path(g)[0]
     return Signals(pose.times_s, values, view, facing if view == "side" else 0, g.torso_px, g.near_side(), valid,
-                   path)
+                   path, tuple(sorted(pose.extras)))

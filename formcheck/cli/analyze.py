@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FormcheckError
-from .options import check_time_range, check_writable_dir, model_arg, seconds
+from .options import check_time_range, check_writable_dir, fps_arg, model_arg, seconds
 
 
 def add_parser(sub) -> None:
@@ -27,6 +27,11 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
     p.add_argument("--out", default=None, help="folder for results.json, reps.csv, poses.npz, report and video")
     p.add_argument("--no-video", action="store_true", help="with --out: skip the annotated video (faster)")
+    p.add_argument("--video-size", default="720p", choices=["720p", "1080p", "source"],
+                   help="annotated video size: 720p (default, at most 30 fps), 1080p, or source (original size "
+                        "and every analysed frame)")
+    p.add_argument("--max-fps", type=fps_arg, default=30.0, metavar="FPS",
+                   help="analyse at most this many frames per second (default 30; 0: every frame)")
     p.set_defaults(func=cmd_analyze)
 
 
@@ -76,7 +81,6 @@ def print_report(result, stream=None) -> None:
 
 
 def cmd_analyze(args) -> int:
-    import json as _json
 
     from ..pipeline import analyze
     from ..progress import ProgressBar
@@ -90,7 +94,7 @@ def cmd_analyze(args) -> int:
     bar = ProgressBar("pose")
     try:
         result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,
-                         start_s=args.start, end_s=args.end, profile=args.profile,
+                         start_s=args.start, end_s=args.end, profile=args.profile, max_fps=args.max_fps or None,
                          progress=None if args.json and not sys.stderr.isatty() else bar)
     finally:
         bar.finish()
@@ -99,7 +103,7 @@ def cmd_analyze(args) -> int:
         from ..render import outputs
 
         try:
-            written = outputs.write_outputs(result, args.out, video=not args.no_video,
+            written = outputs.write_outputs(result, args.out, video=not args.no_video, video_size=args.video_size,
                                             source=None if str(args.video).endswith(".npz") else args.video)
         except OSError as exc:  # e.g. the disk filled up: still show the finished analysis
             write_error = exc

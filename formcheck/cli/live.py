@@ -53,7 +53,8 @@ def add_parser(subparsers) -> None:
 
 def _frames(args, stop: threading.Event):
     """Frames from the camera, or from a file paced at its own timestamps."""
-    from ..video import CameraSource, open_video
+    from ..camera import CameraSource
+    from ..video import open_video
 
     if args.video:
         src = open_video(args.video, max_side=640)
@@ -94,7 +95,7 @@ def run(args) -> int:
 
     from ..live import LatestFrame, LiveSession
     from ..render.live_overlay import LiveOverlay
-    from ..video import CameraSource
+    from ..camera import CameraSource
     from .analyze import print_report
 
     if not args.no_window and not _has_display():

@@ -1,4 +1,4 @@
-"""Command line: ``formcheck pose|analyze|synth|live|models|coach``.
+"""Command line: ``formcheck analyze|batch|pose|synth|live|models|coach``.
 
 The only module that calls sys.exit. User errors (FormcheckError) print one
 clear message on stderr and exit 2; nothing prints a traceback unless
@@ -12,7 +12,7 @@ import logging
 import sys
 
 from ..errors import FormcheckError
-from . import analyze, coach, live, models, pose, synth
+from . import analyze, batch, coach, live, models, pose, synth
 
 log = logging.getLogger("formcheck")
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "scapular retraction, shrug compensation.")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for command in (analyze, pose, models, synth, live, coach):  # one module per sub-command, in --help order
+    for command in (analyze, batch, pose, models, synth, live, coach):  # one module per sub-command, in --help order
         command.add_parser(sub)
     return parser
 

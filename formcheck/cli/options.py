@@ -65,3 +65,14 @@ def check_writable_dir(folder: Path, what: str, target: Path | None = None) -> N
     except OSError as exc:
         raise OptionError(f"Cannot write {what} to '{target or folder}' ({exc.strerror or exc}). "
                           "Choose another output path.") from None
+
+
+def fps_arg(text: str) -> float:
+    """--max-fps: frames per second, 0 for every frame."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of frames per second, got '{text}'") from None
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected 0 (every frame) or more frames per second, got {text}")
+    return value

@@ -103,7 +103,7 @@ def _publish(stage: Path, out: Path, staged: dict[str, Path]) -> dict[str, Path]
 
 
 def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = True,
-                  source: str | Path | None = None, max_side: int = 1920, progress=None) -> dict[str, Path]:
+                  source: str | Path | None = None, video_size: str = "720p", progress=None) -> dict[str, Path]:
     """Write everything for one analysis into out_dir and return name -> path.
 
     Names: 'results.json', 'reps.csv', 'poses.npz', 'annotated.mp4' (when rendered), 'keyframes' (the
@@ -117,26 +117,30 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
             grabbed by seeking, which is much cheaper than a full pass.
         source: the original video file (None when analysing a .npz: no video and no key frames, and the
             report says why).
-        max_side: cap on the long side of the video and key frames in pixels (the short side is capped at 1080).
+        video_size: "720p" (default: long side at most 1280 px, short side 720, at most 30 fps), "1080p", or
+            "source" (the original size and every analysed frame); see :data:`formcheck.render.video.VIDEO_SIZES`.
         progress: for the video pass, called as progress(frames_done, frames_total, elapsed_s).
 
     Raises:
         OptionError: the source video is one of the files this would write (see :func:`check_output_folder`).
         OSError: writing failed (e.g. the disk is full); files already in out_dir are left as they were.
     """
+    from .video import video_limits
+
+    limits = video_limits(video_size)  # an unknown name fails before anything is written
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     check_output_folder(out, [source])
     sweep_stale(out)
     stage = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=out))
     try:
-        staged = _write_staged(result, stage, video=video, source=source, max_side=max_side, progress=progress)
+        staged = _write_staged(result, stage, video=video, source=source, limits=limits, progress=progress)
         return _publish(stage, out, staged)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _write_staged(result: AnalysisResult, stage: Path, *, video: bool, source: str | Path | None, max_side: int,
+def _write_staged(result: AnalysisResult, stage: Path, *, video: bool, source: str | Path | None, limits: dict,
                   progress) -> dict[str, Path]:
     from .video import render_keyframes, render_video
     from .report import write_report
@@ -154,11 +158,12 @@ def _write_staged(result: AnalysisResult, stage: Path, *, video: bool, source: s
         try:
             if video:
                 rendered = render_video(result, source, stage / "annotated.mp4", keyframes_dir=kf_dir,
-                                        max_side=max_side, progress=progress)
+                                        progress=progress, **limits)
                 paths["annotated.mp4"] = rendered.video
                 video_name = rendered.video.name
             else:
-                rendered = render_keyframes(result, source, kf_dir, max_side=max_side)
+                rendered = render_keyframes(result, source, kf_dir, max_side=limits["max_side"],
+                                            max_short_side=limits["max_short_side"])
             keyframes = rendered.keyframes
         except (FormcheckError, OSError) as exc:
             # The data files are written; say what went wrong with the evidence instead of failing the run.

@@ -7,7 +7,7 @@ from typing import Sequence
 from ..analysis.assess import Finding
 from ..analysis.capabilities import CAPABILITIES
 from ..analysis.faults import FAULTS, describe
-from ..tempo import PHASES
+from ..tempo import PHASES  # noqa: F401  (re-exported: charts and report read the phase order here)
 
 PHASE_COLORS: dict[str, tuple[int, int, int]] = {
     "concentric": (59, 130, 246),  # blue

@@ -2,10 +2,17 @@
 
 Rendering never holds the video in memory: :func:`render_video` makes a second
 decode pass over the source with :func:`formcheck.video.open_video` (resized by
-the decoder), matches decoded frames to analysed frames by ``frame_index``
-(falling back to time), and writes exactly one output frame per analysed frame.
+the decoder, and strided like the pose pass so only the analysed frames are
+decoded), matches decoded frames to analysed frames by ``frame_index`` (falling
+back to time), and writes one output frame per analysed frame (per n-th analysed
+frame when the analysis ran faster than the video's frame-rate cap).
 Key frames are grabbed in the same pass, or by seeking (:func:`render_keyframes`)
 when there is no video to write.
+
+Default size and rate: at most 1280x720 (long x short side, portrait clips stay
+portrait) and 30 fps (:data:`VIDEO_SIZES`; "source" keeps the original size and
+every analysed frame). A phone's 1080p or 4K frame costs several times as much to
+draw and encode as a 720p one, and shows nothing more of the form.
 
 Coordinates: landmarks in :class:`formcheck.series.PoseSeries` are pixels in the
 displayed (rotation-corrected) full-size frame; they are scaled to the output
@@ -25,28 +32,67 @@ import numpy as np
 
 from ..errors import OptionError
 from ..result import AnalysisResult
-from ..video import VideoWriter, inference_size, open_video
+from ..stride import frame_stride
+from ..encode import VideoWriter
+from ..video import inference_size, open_video
 from .annotators import Annotator, annotate_frame, default_annotators
 from .timeline import OverlayTimeline
 
 log = logging.getLogger(__name__)
 
 
-def output_size(width: int, height: int, max_side: int = 1920, max_short_side: int = 1080) -> tuple[int, int]:
+#: Annotated video limits by name: (long side px, short side px, frames per second); None: the source's.
+VIDEO_SIZES: dict[str, tuple[int | None, int | None, float | None]] = {
+    "720p": (1280, 720, 30.0),
+    "1080p": (1920, 1080, 30.0),
+    "source": (None, None, None),
+}
+DEFAULT_VIDEO_SIZE = "720p"
+VIDEO_MAX_SIDE, VIDEO_MAX_SHORT_SIDE, VIDEO_MAX_FPS = VIDEO_SIZES[DEFAULT_VIDEO_SIZE]
+
+
+def video_limits(name: str) -> dict:
+    """``max_side``, ``max_short_side`` and ``max_fps`` for :func:`render_video` from a name of :data:`VIDEO_SIZES`.
+
+    Raises:
+        OptionError: an unknown name.
+    """
+    if name not in VIDEO_SIZES:
+        raise OptionError(f"Unknown video size '{name}'. Use one of: {', '.join(VIDEO_SIZES)}.")
+    max_side, max_short_side, max_fps = VIDEO_SIZES[name]
+    return {"max_side": max_side, "max_short_side": max_short_side, "max_fps": max_fps}
+
+
+def _side_cap(width: int, height: int, max_side: int | None, max_short_side: int | None) -> int | None:
+    long_side, short_side = max(width, height), min(width, height)
+    cap = max_side or long_side
+    if max_short_side and short_side > max_short_side:
+        cap = min(cap, int(long_side * max_short_side / short_side))
+    return cap
+
+
+def output_size(width: int, height: int, max_side: int | None = 1920,
+                max_short_side: int | None = 1080) -> tuple[int, int]:
     """Frame size for the annotated video: the source's, capped at max_side (long) and max_short_side (short).
 
-    Returns even (width, height), as the decoder produces for ``open_video(max_side=decoder_max_side(...))``.
+    None for a cap means no cap. Returns even (width, height), as the decoder produces for
+    ``open_video(max_side=decoder_max_side(...))``.
     """
-    long_side, short_side = max(width, height), min(width, height)
-    cap = min(max_side, int(long_side * max_short_side / short_side)) if short_side > max_short_side else max_side
-    return inference_size(width, height, cap)
+    return inference_size(width, height, _side_cap(width, height, max_side, max_short_side))
 
 
-def decoder_max_side(width: int, height: int, max_side: int = 1920, max_short_side: int = 1080) -> int | None:
+def decoder_max_side(width: int, height: int, max_side: int | None = 1920,
+                     max_short_side: int | None = 1080) -> int | None:
     """The ``max_side`` to give :func:`formcheck.video.open_video` so frames come out at :func:`output_size`."""
-    long_side, short_side = max(width, height), min(width, height)
-    cap = min(max_side, int(long_side * max_short_side / short_side)) if short_side > max_short_side else max_side
-    return None if long_side <= cap else cap
+    cap = _side_cap(width, height, max_side, max_short_side)
+    return None if max(width, height) <= cap else cap
+
+
+def _analysed_rate(series) -> tuple[float, float | None]:
+    """(frames per second of the analysed series, the pose pass's max_fps) from its provenance."""
+    src = series.source or {}
+    rate = src.get("analysed_fps") or series.fps
+    return float(rate), src.get("max_fps")
 
 
 @dataclass(frozen=True)
@@ -186,7 +232,8 @@ ProgressFn = Callable[[int, int, float], None]
 
 
 def render_video(result: AnalysisResult, source: str | Path, out_path: str | Path, *,
-                 keyframes_dir: str | Path | None = None, max_side: int = 1920,
+                 keyframes_dir: str | Path | None = None, max_side: int | None = VIDEO_MAX_SIDE,
+                 max_short_side: int | None = VIDEO_MAX_SHORT_SIDE, max_fps: float | None = VIDEO_MAX_FPS,
                  annotators: Sequence[Annotator] | None = None, progress: ProgressFn | None = None,
                  crf: int = 23) -> RenderOutput:
     """Write the annotated video (and, optionally, key frames) in one decode pass over the source.
@@ -194,16 +241,18 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
     Args:
         result: the analysis of ``source``.
         source: the original video file.
-        out_path: the .mp4 to write (H.264, yuv420p, even size, +faststart; the source's frame rate).
+        out_path: the .mp4 to write (H.264, yuv420p, even size, +faststart; the analysed frame rate, capped).
         keyframes_dir: also save key frames here (see :func:`keyframe_targets`; long side at most
             :data:`KEYFRAME_MAX_SIDE`); None to skip.
-        max_side: cap on the output's long side in pixels (the short side is also capped at 1080).
+        max_side, max_short_side: caps on the output's long and short side in pixels (None: no cap).
+        max_fps: cap on the output's frame rate: when the analysis ran faster, every n-th analysed frame is
+            written (None: every analysed frame).
         annotators: overlay to draw (default: :func:`default_annotators`).
         progress: called as progress(frames_done, frames_total, elapsed_s).
         crf: x264 quality (lower is better).
 
     Returns:
-        What was written; the video has exactly one frame per analysed frame.
+        What was written; the video has one frame per analysed frame (per n-th under ``max_fps``).
 
     Raises:
         VideoError: the source cannot be decoded.
@@ -212,10 +261,13 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
     series = result.series
     n = len(series)
     w0, h0 = series.frame_size
-    size = output_size(w0, h0, max_side)
-    dec_max = decoder_max_side(w0, h0, max_side)
+    size = output_size(w0, h0, max_side, max_short_side)
+    dec_max = decoder_max_side(w0, h0, max_side, max_short_side)
     start_s, end_s = _decode_range(result)
-    src = open_video(source, start_s=start_s, end_s=end_s, max_side=dec_max)
+    rate, pose_max_fps = _analysed_rate(series)
+    every = frame_stride(rate, max_fps)  # write every n-th analysed frame
+    # Decode the frames the pose pass analysed (same stride), so indices and times match exactly.
+    src = open_video(source, start_s=start_s, end_s=end_s, max_side=dec_max, max_fps=pose_max_fps)
     if tuple(src.size) != size:
         # The file's displayed size differs from the one the poses were measured on: draw on what we decode.
         log.warning("source decodes at %dx%d, poses were measured at %dx%d: scaling the overlay",
@@ -225,30 +277,30 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
     annotators = list(annotators) if annotators is not None else default_annotators(result, size)
     saver = None
     if keyframes_dir is not None:
-        kf_size = output_size(size[0], size[1], min(max_side, KEYFRAME_MAX_SIDE))
+        kf_size = output_size(size[0], size[1], min(max_side or KEYFRAME_MAX_SIDE, KEYFRAME_MAX_SIDE), None)
         saver = _KeyframeSaver(keyframe_targets(result, timeline), Path(keyframes_dir), result, kf_size, timeline,
                                annotators)
-    fps = series.fps or src.info.fps
     out = Path(out_path)
     idx, times = series.frame_index, series.times_s
-    tol = 0.5 / fps
+    tol = 0.5 / (series.fps or src.info.fps)  # half a source frame: decoded and analysed frames match exactly
     j = 0
     filled = 0
     last: np.ndarray | None = None
-    with VideoWriter(out, size[0], size[1], fps, crf=crf, preset=_x264_preset(*size)) as writer, src:
+    with VideoWriter(out, size[0], size[1], rate / every, crf=crf, preset=_x264_preset(*size)) as writer, src:
 
         def emit(image: np.ndarray | None) -> None:
             nonlocal j, last, filled
             if image is None:  # an analysed frame this decode did not yield: keep the timing, repeat the last
-                filled += 1
-                img = last if last is not None else np.zeros((size[1], size[0], 3), np.uint8)
-                writer.write(img)
+                if j % every == 0:
+                    filled += 1
+                    writer.write(last if last is not None else np.zeros((size[1], size[0], 3), np.uint8))
             else:
                 if saver is not None and saver.wants(j):
                     saver.save(j, image)
-                img = annotate_frame(image, timeline.state(j), annotators)
-                writer.write(img)
-                last = img
+                if j % every == 0:
+                    img = annotate_frame(image, timeline.state(j), annotators)
+                    writer.write(img)
+                    last = img
             j += 1
             if progress is not None and (j % 15 == 0 or j == n):
                 progress(j, n, time.perf_counter() - t_start)
@@ -274,7 +326,8 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
     return RenderOutput(out, saver.paths if saver else {}, frames, filled, size, elapsed)
 
 
-def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | Path, *, max_side: int = 1920,
+def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | Path, *,
+                     max_side: int | None = VIDEO_MAX_SIDE, max_short_side: int | None = VIDEO_MAX_SHORT_SIDE,
                      annotators: Sequence[Annotator] | None = None) -> RenderOutput:
     """Save the key frames only, seeking to each (a cheap pass for when no video is written).
 
@@ -285,7 +338,7 @@ def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | 
         result: the analysis of ``source``.
         source: the original video file.
         out_dir: folder for the PNGs (created when there is anything to save).
-        max_side: cap on the long side (the short side is also capped at 1080), as for the video.
+        max_side, max_short_side: caps on the long and short side (None: no cap), as for the video.
         annotators: overlay to draw, configured for the key frame size (default: :func:`default_annotators`).
 
     Returns:
@@ -294,9 +347,9 @@ def render_keyframes(result: AnalysisResult, source: str | Path, out_dir: str | 
     t_start = time.perf_counter()
     series = result.series
     w0, h0 = series.frame_size
-    cap = min(max_side, KEYFRAME_MAX_SIDE)
-    size = output_size(w0, h0, cap)
-    dec_max = decoder_max_side(w0, h0, cap)
+    cap = min(max_side or KEYFRAME_MAX_SIDE, KEYFRAME_MAX_SIDE)
+    size = output_size(w0, h0, cap, max_short_side)
+    dec_max = decoder_max_side(w0, h0, cap, max_short_side)
     timeline = OverlayTimeline(result, size)
     targets = keyframe_targets(result, timeline)
     if not targets:

@@ -12,6 +12,7 @@ them.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -114,6 +115,57 @@ def trunk_frame(inclination_deg: float, rotation_deg: float = 0.0) -> tuple[Fram
     return lower, Frame3(r2, up, f2)
 
 
+#: The thoracic curve starts this far up the trunk (fraction of mid-hip to mid-shoulder; about the lowest rib).
+SPINE_BEND_FROM = 0.3
+
+
+@functools.lru_cache(maxsize=256)
+def spine_curve(thoracic_deg: float, n: int = 96) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The trunk's centre line for a thoracic flexion, in units of the mid-hip to mid-shoulder chord.
+
+    The line runs straight from the hips up to ``SPINE_BEND_FROM`` and then turns forward at an even
+    rate through ``thoracic_deg`` (a circular arc) to the shoulders; it starts tilted back just enough
+    to end on the chord, so the hips, the shoulders and the trunk's inclination (the chord's) stay put
+    and the back bows out behind the chord.
+
+    Returns:
+        (up, forward, tangent_deg), each (n,): position along the chord (0 at the hips, 1 at the
+        shoulders), offset toward the chest (negative = toward the back), and the line's tilt from the
+        chord toward the chest (deg).
+    """
+    th = math.radians(thoracic_deg)
+    sb = SPINE_BEND_FROM
+
+    def end_x(alpha: float) -> float:  # forward offset of the end for a start tilted back by alpha (arc length 1)
+        arc = (1 - sb) * (math.cos(alpha) - math.cos(th - alpha)) / th if th > 1e-9 else (1 - sb) * -math.sin(alpha)
+        return -sb * math.sin(alpha) + arc
+
+    lo, hi = 0.0, max(th, 1e-9)
+    for _ in range(60):  # end_x falls as alpha grows: bisect for end_x = 0
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if end_x(mid) > 0 else (lo, mid)
+    alpha = (lo + hi) / 2
+    sig = np.linspace(0.0, 1.0, n)
+    phi = np.where(sig < sb, -alpha, -alpha + th * (sig - sb) / (1 - sb))
+    ds = np.diff(sig)
+    mid_phi = (phi[1:] + phi[:-1]) / 2
+    x = np.concatenate([[0.0], np.cumsum(np.sin(mid_phi) * ds)])
+    y = np.concatenate([[0.0], np.cumsum(np.cos(mid_phi) * ds)])
+    x = x - y * (x[-1] / y[-1])  # remove the integration's residue so the end sits on the chord
+    return y / y[-1], x / y[-1], np.degrees(phi)
+
+
+def spine_at(thoracic_deg: float, up: float) -> tuple[float, float]:
+    """(forward offset, tangent tilt deg) of the bent trunk line at ``up`` along the chord (chord units);
+    beyond the ends the line carries on straight."""
+    ys, xs, ph = spine_curve(round(float(thoracic_deg), 3))
+    if up <= 0.0:
+        return float(math.tan(math.radians(ph[0])) * up), float(ph[0])
+    if up >= 1.0:
+        return float(math.tan(math.radians(ph[-1])) * (up - 1.0)), float(ph[-1])
+    return float(np.interp(up, ys, xs)), float(np.interp(up, ys, ph))
+
+
 def two_link(root: np.ndarray, target: np.ndarray, l1: float, l2: float,
              pole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Analytic two-bone IK.
@@ -155,6 +207,7 @@ class Pose3D:
         foot_sole: side -> unit vector from ankle towards the sole.
         inclination_deg: trunk axis tilt from vertical (deg).
         shrug, retraction: side -> scripted amounts at this frame (fractions of trunk length).
+        thoracic_deg: upper-back flexion at this frame (deg; see :func:`spine_curve`).
     """
 
     joints: dict[str, np.ndarray]
@@ -166,6 +219,7 @@ class Pose3D:
     inclination_deg: float = 0.0
     shrug: dict[str, float] = field(default_factory=dict)
     retraction: dict[str, float] = field(default_factory=dict)
+    thoracic_deg: float = 0.0
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.joints[name]
@@ -197,6 +251,8 @@ class Posture:
         shrug, retraction: side -> fractions of trunk length.
         arms: callable(side, shoulder, lower, upper) -> (wrist target, elbow pole, hand direction,
             grip axis); lets a motion model aim the hands relative to the posed trunk.
+        thoracic_deg: upper-back flexion (deg): the back bows out behind the hip-shoulder line and the
+            shoulder girdle (with the head) tips forward with the top of the curve.
     """
 
     pelvis: np.ndarray
@@ -211,6 +267,7 @@ class Posture:
     neck: float = 0.0
     shrug: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
     retraction: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
+    thoracic_deg: float = 0.0
 
 
 # Retraction moves the shoulder backward by r * trunk and towards the spine by this
@@ -224,6 +281,11 @@ NECK_CRANE_DEG = 120.0
 def build_pose(p: Posture, dims: BodyDims = BodyDims()) -> Pose3D:
     """Pose the skeleton: trunk, shoulders (shrug/retraction), head, arms (IK), legs (IK)."""
     lower, upper = trunk_frame(p.inclination_deg, p.rotation_deg)
+    arm_frame = upper  # arms aim as with a flat back: rounding does not shorten the pull
+    if p.thoracic_deg:
+        # The girdle tips forward with the top of the thoracic curve (about the hips' left-right axis).
+        tip = -spine_at(p.thoracic_deg, 1.0)[1]
+        upper = Frame3(*(rotate(v, lower.right, tip) for v in (upper.right, upper.up, upper.forward)))
     j: dict[str, np.ndarray] = {}
     h = np.asarray(p.pelvis, np.float64)
     j["mid_hip"] = h
@@ -267,7 +329,7 @@ def build_pose(p: Posture, dims: BodyDims = BodyDims()) -> Pose3D:
     grip: dict[str, np.ndarray] = {}
     for side in SIDES:
         sh = j[f"{side}_shoulder"]
-        target, pole, hand_dir, grip_axis = p.arms(side, sh, lower, upper)
+        target, pole, hand_dir, grip_axis = p.arms(side, sh, lower, arm_frame)
         el, wr = two_link(sh, np.asarray(target, float), dims.upper_arm, dims.forearm, np.asarray(pole, float))
         j[f"{side}_elbow"] = el
         j[f"{side}_wrist"] = wr
@@ -291,4 +353,4 @@ def build_pose(p: Posture, dims: BodyDims = BodyDims()) -> Pose3D:
         j[f"{side}_toe"] = an2 + dims.toe_forward * ff + 0.75 * dims.ankle_height * sole
 
     return Pose3D(j, lower, upper, hframe, grip, soles, p.inclination_deg,
-                  dict(p.shrug), dict(p.retraction))
+                  dict(p.shrug), dict(p.retraction), float(p.thoracic_deg))

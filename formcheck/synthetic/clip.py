@@ -133,6 +133,10 @@ PRESETS: dict[str, dict] = {
     "row_side_partial": dict(exercise="bent_over_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
                              overrides={3: dict(range=0.55), 4: dict(range=0.5), 5: dict(range=0.6, neck=0.12)},
                              note="reps 3-5 stop short (partial range); rep 5 also juts the head (neck)"),
+    "row_side_rounded_back": dict(exercise="bent_over_row", view="side", facing="right", tempo=ROW_TEMPO, n=5,
+                                  overrides={3: dict(pause_s=0.4), 4: dict(thoracic_deg=30.0),
+                                             5: dict(thoracic_deg=35.0)},
+                                  note="reps 4-5 round the upper back (thoracic flexion 30-35 deg)"),
     "row_front_clean": dict(exercise="bent_over_row", view="front", tempo=ROW_TEMPO, n=5),
     "row_front_shrug": dict(exercise="bent_over_row", view="front", tempo=ROW_TEMPO, n=5,
                             overrides={4: dict(shrug=0.10), 5: dict(shrug=0.12)},
@@ -332,10 +336,11 @@ def truth(clip: Clip) -> dict:
     ``peak_s`` (top reached, hold starts), ``bottom_s`` (eccentric ends), ``end_s`` (pause ends = next
     rep's start), ``eccentric_s``, ``pause_s``, ``concentric_s``, ``hold_s``, ``range`` (fraction of full
     range), ``shrug``, ``retraction``, ``neck`` (fractions of torso length at the top), ``swing_deg``,
-    ``rotation_deg``, ``asymmetry`` (see :class:`RepSpec`) and ``faults``: names from shrug (shrug >=
-    0.05, row-type exercises), short_hold (hold < 0.3 s when the target hold > 0), rushed_eccentric
-    (eccentric < 0.6 x target), swing (|swing| >= 10 deg), rotation (|rotation| >= 12 deg), asymmetry
-    (|asymmetry| >= 0.15), partial_range (range < 0.7), neck (neck >= 0.08).
+    ``rotation_deg``, ``asymmetry``, ``thoracic_deg`` (upper-back flexion held through the rep) (see
+    :class:`RepSpec`) and ``faults``: names from shrug (shrug >= 0.05, row-type exercises), short_hold
+    (hold < 0.3 s when the target hold > 0), rushed_eccentric (eccentric < 0.6 x target), swing (|swing| >=
+    10 deg), rotation (|rotation| >= 12 deg), asymmetry (|asymmetry| >= 0.15), partial_range (range < 0.7),
+    neck (neck >= 0.08), rounded_back (thoracic_deg >= 20).
 
     ``frames``: per-frame lists: ``times_s`` (exactly i / fps, rounded to 1 us), ``phase`` (setup,
     concentric, hold, eccentric, pause, rest), ``rep`` (1-based, 0 outside reps), ``joints`` {name: [[x,
@@ -343,14 +348,14 @@ def truth(clip: Clip) -> dict:
     included), ``elbow_angle_deg`` {left, right} (interior angle, 180 = straight),
     ``trunk_inclination_deg`` (trunk axis mid-hip -> neutral mid-shoulder from vertical, positive
     leaning forward), ``shrug`` and ``retraction`` {left, right} (current amounts, fractions of torso
-    length).
+    length), ``thoracic_deg`` (current upper-back flexion, deg).
     """
     spec = clip.spec
     cam = clip.camera
     w, h = spec.size
     joints = {name: [] for name in TRUTH_JOINTS}
     elbow = {"left": [], "right": []}
-    incl, shrug, retr = [], {"left": [], "right": []}, {"left": [], "right": []}
+    incl, shrug, retr, thor = [], {"left": [], "right": []}, {"left": [], "right": []}, []
     for i, pose in enumerate(clip.poses):
         off = tuple(clip.shake_px[i])
         for name in TRUTH_JOINTS:
@@ -361,6 +366,7 @@ def truth(clip: Clip) -> dict:
             shrug[side].append(round(float(pose.shrug.get(side, 0.0)), 4))
             retr[side].append(round(float(pose.retraction.get(side, 0.0)), 4))
         incl.append(round(float(pose.inclination_deg), 2))
+        thor.append(round(float(pose.thoracic_deg), 2))
     jl = {k: np.asarray(v) for k, v in joints.items()}
     torso_px = np.hypot(*((jl["left_hip"] + jl["right_hip"]) / 2 - (jl["left_shoulder"] + jl["right_shoulder"]) / 2).T)
     return {
@@ -396,6 +402,7 @@ def truth(clip: Clip) -> dict:
             "trunk_inclination_deg": incl,
             "shrug": shrug,
             "retraction": retr,
+            "thoracic_deg": thor,
         },
     }
 
@@ -410,7 +417,7 @@ def render_clip(spec: ClipSpec, out_mp4_path: str | Path, palette: Palette = Pal
     Returns:
         The truth dict (also written to ``<stem>.json``).
     """
-    from ..video import VideoWriter
+    from ..encode import VideoWriter
 
     out = Path(out_mp4_path)
     if out.suffix.lower() != ".mp4":

@@ -17,7 +17,7 @@ def render_clip_with_cut(first: ClipSpec, second: ClipSpec, out_mp4_path: str | 
 
     Both specs must share size and frame rate. The truth gains ``cut_s`` (the first frame of the second shot).
     """
-    from ..video import VideoWriter
+    from ..encode import VideoWriter
 
     if first.size != second.size or abs(first.fps - second.fps) > 1e-9:
         raise OptionError("the two shots of a cut clip need the same size and frame rate.")

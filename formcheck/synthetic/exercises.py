@@ -138,7 +138,7 @@ class Exercise:
         p = Posture(pelvis=pelvis, inclination_deg=incl, ankles=self.ankles(), arms=arms,
                     rotation_deg=rot, foot_forward=fwd, foot_sole=sole, knee_pole=self.knee_pole(),
                     head_pitch_deg=self.head_pitch_deg, neck=st.neck, shrug=dict(st.shrug),
-                    retraction=dict(st.retraction))
+                    retraction=dict(st.retraction), thoracic_deg=st.thoracic_deg)
         if st.setup < 1.0:
             p = blend_postures(self.setup_posture(st), p, st.setup)
         return p
@@ -178,7 +178,8 @@ def blend_postures(a: Posture, b: Posture, w: float) -> Posture:
                    head_pitch_deg=float(lerp(a.head_pitch_deg, b.head_pitch_deg, w)),
                    neck=float(lerp(a.neck, b.neck, w)),
                    shrug={s: float(lerp(a.shrug[s], b.shrug[s], w)) for s in SIDES},
-                   retraction={s: float(lerp(a.retraction[s], b.retraction[s], w)) for s in SIDES})
+                   retraction={s: float(lerp(a.retraction[s], b.retraction[s], w)) for s in SIDES},
+                   thoracic_deg=float(lerp(a.thoracic_deg, b.thoracic_deg, w)))
 
 
 def row_pole(side: str, upper: Frame3) -> np.ndarray:

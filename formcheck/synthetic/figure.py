@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .body import SIDE_SIGN, SIDES, BodyDims, Pose3D, unit
+from .body import SIDE_SIGN, SIDES, BodyDims, Pose3D, rotate, spine_at, unit
 from .camera import Camera
 from .exercises import Item
 from .raster import Canvas, lambert
@@ -111,8 +111,15 @@ def body_parts(pose: Pose3D, pal: Palette) -> list[tuple]:
         fr_f = unit((1 - a) * lo.forward + a * up.forward)
         # Slices keep their own width at their centre height; semi-height TORSO_OVERLAP x the spacing.
         semi_up = TORSO_OVERLAP * gap
-        centre = h + (hh + TORSO_SHIFT) * lo.up + f_ * fr_f
-        axes = np.stack([w_ * fr_r, semi_up * lo.up, d_ * fr_f], 1)
+        if pose.thoracic_deg:
+            # A rounded back: each slice sits on the bent trunk line and tips with it (the back bows out).
+            fwd, tilt = spine_at(pose.thoracic_deg, (hh + TORSO_SHIFT) / L)
+            s_up, s_f = rotate(lo.up, lo.right, -tilt), rotate(fr_f, lo.right, -tilt)
+            centre = h + (hh + TORSO_SHIFT) * lo.up + fwd * L * lo.forward + f_ * s_f
+            axes = np.stack([w_ * fr_r, semi_up * s_up, d_ * s_f], 1)
+        else:
+            centre = h + (hh + TORSO_SHIFT) * lo.up + f_ * fr_f
+            axes = np.stack([w_ * fr_r, semi_up * lo.up, d_ * fr_f], 1)
         colour = pal.trousers if hh < WAISTBAND else pal.shirt
         parts.append(("ellipsoid", "pelvis" if hh < WAISTBAND else "chest", colour, dict(centre=centre, axes=axes),
                       "torso"))
@@ -316,6 +323,15 @@ def _face(cv: Canvas, pose: Pose3D, cam: Camera, offset, pal: Palette) -> None:
     if len(pts) >= 2:
         poly = np.round(np.array([q[:2] for q in pts]) * 16).astype(np.int32)
         cv2.polylines(img, [poly], False, pal.lips, max(1, int(round(0.009 * s))), cv2.LINE_AA, 4)
+
+
+def person_mask(pose: Pose3D, cam: Camera, width: int, height: int, offset=(0.0, 0.0)) -> np.ndarray:
+    """The lifter's exact silhouette (no equipment) as an (height, width) bool mask, where render_pose draws
+    the body: what a perfect person segmentation would return (for checking measurements made on masks)."""
+    cv = Canvas.blank(width, height, np.zeros(3, np.float32))
+    for kind, name, colour, params, *_ in body_parts(pose, Palette()):
+        _draw_prim(cv, kind, _project_params(kind, params, cam, offset), colour, _PID[name])
+    return cv.ids > 0
 
 
 def render_pose(pose: Pose3D, items: list[Item], cam: Camera, width: int, height: int,

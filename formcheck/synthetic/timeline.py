@@ -3,6 +3,10 @@
 Times are seconds; amounts (shrug, retraction, neck) are fractions of the
 lifter's torso length (mid-hip to mid-shoulder); angles are degrees.
 
+Thoracic flexion (a rounded upper back) is posture, not movement: a rep's
+value holds through the whole rep, and the back changes between two reps
+during the pause between them (eased, see :func:`thoracic_at`).
+
 A rep runs: start (arms extended, bottom) -> concentric -> peak (top) -> hold
 -> eccentric -> bottom -> pause -> end (= the next rep's start). Within each
 phase motion follows a cosine ease, so velocity is zero at phase boundaries.
@@ -36,10 +40,11 @@ FAULT_THRESHOLDS = {
     "asymmetry": 0.15,         # |asymmetry| >= 0.15
     "partial_range": 0.7,      # range < 0.7
     "neck": 0.08,              # head jut >= 0.08 x torso length
+    "rounded_back_deg": 20.0,  # thoracic flexion >= 20 deg (the spine's curve turns this much over the upper back)
 }
 #: The faults a script can put into a rep: ids of the fault table (formcheck.analysis.faults).
 FAULT_NAMES = tuple(f for f in FAULTS if f in ("shrug", "short_hold", "rushed_eccentric", "swing", "rotation",
-                                               "asymmetry", "partial_range", "neck"))
+                                               "asymmetry", "partial_range", "neck", "rounded_back"))
 
 
 def parse_tempo(value) -> tuple[float, float, float, float]:
@@ -81,6 +86,9 @@ class RepSpec:
             side moves through (1 + a) of the right's.
         neck: head jut forward at the top, fraction of torso length; the head also cranes up
             by 120 deg x neck.
+        thoracic_deg: upper-back flexion held through the rep (deg): the spine's centre line turns
+            this much between the lower back and the shoulders (0 = a flat back; a rounded back
+            is about 30).
     """
 
     eccentric_s: float | None = None
@@ -94,6 +102,7 @@ class RepSpec:
     rotation_deg: float = 0.0
     asymmetry: float = 0.0
     neck: float = 0.0
+    thoracic_deg: float = 0.0
 
     def validate(self, index: int) -> None:
         def bad(msg):
@@ -116,6 +125,8 @@ class RepSpec:
             bad(f"asymmetry must be within (-1, 1), got {self.asymmetry}.")
         if abs(self.swing_deg) > 40 or abs(self.rotation_deg) > 45:
             bad("swing_deg must be within +-40 and rotation_deg within +-45 degrees.")
+        if not (math.isfinite(self.thoracic_deg) and 0.0 <= self.thoracic_deg <= 60.0):
+            bad(f"thoracic_deg must be within [0, 60] degrees, got {self.thoracic_deg}.")
 
 
 @dataclass
@@ -138,6 +149,7 @@ class RepPlan:
     rotation_deg: float
     asymmetry: float
     neck: float
+    thoracic_deg: float = 0.0
     faults: list[str] = field(default_factory=list)
 
     @property
@@ -173,6 +185,8 @@ def rep_faults(rep: RepPlan, target: tuple[float, float, float, float], exercise
         out.append("partial_range")
     if rep.neck >= th["neck"] - 1e-9:
         out.append("neck")
+    if rep.thoracic_deg >= th["rounded_back_deg"] - 1e-9:
+        out.append("rounded_back")
     return out
 
 
@@ -194,7 +208,7 @@ def plan_reps(reps: list[RepSpec], target: tuple[float, float, float, float], st
         retr = default_retraction if r.retraction is None else r.retraction
         p = RepPlan(i, t, t + conc, t + conc + hold + ecc, t + conc + hold + ecc + pause,
                     ecc, pause, conc, hold, r.range, shrug, retr, r.swing_deg, r.rotation_deg,
-                    r.asymmetry, r.neck)
+                    r.asymmetry, r.neck, r.thoracic_deg)
         p.faults = rep_faults(p, target, exercise)
         plans.append(p)
         t = p.end_s
@@ -218,6 +232,7 @@ class FrameState:
         shrug, retraction: side -> current amounts (fraction of torso length).
         swing_deg, rotation_deg, neck: current values.
         setup: 0..1 blend from the setup pose into the start position (1 = in position).
+        thoracic_deg: current upper-back flexion (deg).
     """
 
     t: float
@@ -231,6 +246,7 @@ class FrameState:
     rotation_deg: float = 0.0
     neck: float = 0.0
     setup: float = 1.0
+    thoracic_deg: float = 0.0
 
 
 def side_scale(asymmetry: float) -> dict[str, float]:
@@ -238,6 +254,26 @@ def side_scale(asymmetry: float) -> dict[str, float]:
     if asymmetry >= 0:
         return {"left": 1.0, "right": 1.0 - asymmetry}
     return {"left": 1.0 + asymmetry, "right": 1.0}
+
+
+#: Longest time (s) the back takes to change its rounding between two reps.
+BACK_CHANGE_S = 0.6
+
+
+def thoracic_at(t: float, plans: list[RepPlan]) -> float:
+    """Upper-back flexion (deg) at time t: each rep's value, changing between reps in the middle of the pause
+    that separates them (over min(pause, BACK_CHANGE_S), at least 0.2 s); before the first rep the first
+    rep's value, after the last the last's."""
+    if not plans:
+        return 0.0
+    v = plans[0].thoracic_deg
+    for a, b in zip(plans[:-1], plans[1:]):
+        step = b.thoracic_deg - a.thoracic_deg
+        if step:
+            width = max(0.2, min(BACK_CHANGE_S, a.pause_s))
+            centre = (a.bottom_s + a.end_s) / 2 if a.pause_s >= 0.2 else a.end_s
+            v += step * float(ease((t - (centre - width / 2)) / width))
+    return v
 
 
 def state_at(t: float, plans: list[RepPlan], exercise: str, lead_s: float,
@@ -250,9 +286,10 @@ def state_at(t: float, plans: list[RepPlan], exercise: str, lead_s: float,
         setup = 1.0
         if setup_motion_s > 0:
             setup = float(ease((t - setup_still_s) / setup_motion_s))
-        return FrameState(t, "setup", 0, 0.0, dict(zero), dict(zero), dict(zero), setup=setup)
+        return FrameState(t, "setup", 0, 0.0, dict(zero), dict(zero), dict(zero), setup=setup,
+                          thoracic_deg=thoracic_at(t, plans))
     if te >= plans[-1].end_s:
-        return FrameState(t, "rest", 0, 0.0, dict(zero), dict(zero), dict(zero))
+        return FrameState(t, "rest", 0, 0.0, dict(zero), dict(zero), dict(zero), thoracic_deg=thoracic_at(t, plans))
     rep = plans[-1]
     for p in plans:
         if p.start_s <= te < p.end_s:
@@ -275,7 +312,7 @@ def state_at(t: float, plans: list[RepPlan], exercise: str, lead_s: float,
         shrug = {s: act * rep.shrug for s in sc}
     retr = {s: act * rep.retraction * sc[s] for s in sc}
     return FrameState(t, phase, rep.index, act, prog, shrug, retr, act * rep.swing_deg,
-                      act * rep.rotation_deg, act * rep.neck)
+                      act * rep.rotation_deg, act * rep.neck, thoracic_deg=thoracic_at(t, plans))
 
 
 def reps_from_list(n: int, overrides: dict[int, dict] | None = None) -> list[RepSpec]:

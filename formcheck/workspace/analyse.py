@@ -1,15 +1,16 @@
-"""The one call from the workspace into the analysis (the batch engine replaces the body at merge time).
-
-Everything goes through the public API: :func:`formcheck.analyze` and :func:`formcheck.write_outputs`.
+"""The one call from the workspace into the analysis: the batch engine's one-clip job
+(:func:`formcheck.batch.run_job`), the same code ``formcheck batch`` and its Ray actors run.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Callable
 
 import formcheck
+from ..errors import FormcheckError
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +29,22 @@ def analyse_clip(path: str | Path, out_dir: str | Path, options: dict,
     Raises:
         FormcheckError: the clip cannot be analysed (not a video, nobody in it, ...), with what to do.
     """
-    opts = {k: options[k] for k in ANALYSE_KEYS if options.get(k) is not None}
+    from ..batch import JobOptions, run_job
 
-    def pose_progress(done: int, total: int, elapsed_s: float) -> None:
-        if progress is not None and total:
+    opts = JobOptions(**{k: options[k] for k in ANALYSE_KEYS if options.get(k) is not None})
+
+    def job_progress(stage: str, done: int, total: int) -> None:
+        if progress is None or not total:
+            return
+        if stage == "pose":
             progress(0.85 * min(1.0, done / total), f"finding the lifter: frame {done} of {total}")
+        else:
+            progress(0.85 + 0.15 * min(1.0, done / total), "drawing the annotated video")
 
-    result = formcheck.analyze(str(path), progress=pose_progress, **opts)
-    if progress is not None:
-        progress(0.9, "drawing the annotated video")
-    formcheck.write_outputs(result, out_dir, video=True, source=str(path))
-    return result.to_dict()
+    row = run_job(Path(path), Path(out_dir), opts, progress=job_progress, force=True)
+    if row["status"] == "error":
+        raise FormcheckError(row["error"])
+    return json.loads((Path(out_dir) / "results.json").read_text())
 
 
 def reanalyse_saved(poses_npz: str | Path, result: dict, options: dict):
