@@ -92,3 +92,13 @@ def test_naming_the_exercise_settles_an_unsure_one():
     _, _, res = _run("cable_row_rear", exercise="seated_cable_row")
     d = res.to_dict()
     assert res.exercise == "seated_cable_row" and not d["exercise_unsure"]
+
+
+def test_the_cli_names_every_candidate_and_the_option_that_settles_it(capsys):
+    from formcheck.cli.main import main
+
+    assert main(["analyze", str(DATA / "cable_row_rear.poses.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "Not sure which exercise this is" in out
+    for ex in ("seated_cable_row", "bent_over_row", "chest_supported_row"):
+        assert f"--exercise {ex}" in out
