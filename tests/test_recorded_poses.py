@@ -97,7 +97,9 @@ def test_naming_the_exercise_settles_an_unsure_one():
 def test_the_cli_names_every_candidate_and_the_option_that_settles_it(capsys):
     from formcheck.cli.main import main
 
-    assert main(["analyze", str(DATA / "cable_row_rear.poses.npz")]) == 0
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", str(DATA / "cable_row_rear.poses.npz")])
+    assert done.value.code == 0
     out = capsys.readouterr().out
     assert "Not sure which exercise this is" in out
     for ex in ("seated_cable_row", "bent_over_row", "chest_supported_row"):
