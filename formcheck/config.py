@@ -128,6 +128,8 @@ class AsymmetryCfg(FaultCfg):
     min_travel_ratio: Frac
     min_travel_ratio_abs: Frac
     min_arm_travel_torso: NonNeg
+    max_travel_yaw_deg: Degrees = Field(description="arm travel compared only with the shoulder line within this "
+                                                    "of square to the camera (deg)")
     margin_deg: NonNeg
     margin_torso: NonNeg
 

@@ -178,6 +178,38 @@ def test_asymmetry_reports_the_criterion_that_fired():
     assert assess(signals("front", hand_path=_path(0.8, 0.2)), even, exercise="one_arm_row")[0].findings == []
 
 
+def test_arm_travel_is_compared_only_with_the_shoulders_square_to_the_camera():
+    """Turned away from the camera, the near and far arm foreshorten differently: an even pull filmed by an
+    orbiting camera read 0.33 on a real rear face pull. Within the limit the same travel is a finding."""
+    even = [rep(1, start=1.0, peak=2.0)]
+    limit = config.resolve("bent_over_row", "front").faults.asymmetry.max_travel_yaw_deg
+    for yaw, expect in ((0.0, ["asymmetry"]), (180.0 - (limit - 5), ["asymmetry"]), (limit + 10, []),
+                        (-(limit + 10), [])):
+        sig = signals("front", hand_path=_path(0.8, 0.2), shoulder_yaw=np.full(len(T), yaw))
+        ra = assess(sig, even)[0]
+        assert ra.faults == expect, yaw
+        assert ("lr_travel_ratio" in ra.metrics) == bool(expect)
+
+
+def test_a_frozen_still_spoils_the_reps_timing_range_and_balance_not_its_posture():
+    t = np.arange(0, 20, 1 / FPS)
+    reps = [rep(i + 1, start=1 + 4 * i, peak=2 + 4 * i, hold_end=2.1 + 4 * i, bottom=2.5 + 4 * i, amplitude=a)
+            for i, a in enumerate([1.0, 1.0, 1.0, 0.5])]
+    prof = config.resolve("bent_over_row", "side")
+    sig = signals(t=t, shoulder_elev_ear=np.zeros(len(t)), trunk_inclination=np.concatenate(
+        [np.full(int(13 * FPS), 45.0), 45.0 + 20.0 * np.clip((t[int(13 * FPS):] - 13.0) / 0.5, 0, 1)]))
+    vis = np.ones((len(t), N_LANDMARKS), np.float32)
+    plain = assess_reps(sig, reps, prof, vis, (2.0, 0.0, 1.0, 1.0), "bent_over_row")
+    frozen = assess_reps(sig, reps, prof, vis, (2.0, 0.0, 1.0, 1.0), "bent_over_row", frozen=[(13.2, 15.0)])
+    assert {"rushed_eccentric", "short_hold", "partial_range", "swing"} <= set(plain[3].faults)
+    assert frozen[3].partial is None
+    assert set(frozen[3].faults) == {"swing"}  # the trunk's heave is posture: still judged
+    assert {g: frozen[3].unmeasurable[g] for g in ("tempo", "range")} == \
+        dict.fromkeys(("tempo", "range"), "the video freezes during this rep (an edited still)")
+    assert "side view" in frozen[3].unmeasurable["asymmetry"]  # the view's own reason comes first
+    assert [ra.faults for ra in frozen[:3]] == [ra.faults for ra in plain[:3]]
+
+
 def test_partial_range_against_the_sets_best_reps():
     t = np.arange(0, 20, 1 / FPS)
     reps = [rep(i + 1, start=1 + 4 * i, peak=2 + 4 * i, hold_end=2.5 + 4 * i, bottom=3.5 + 4 * i, amplitude=a)

@@ -139,8 +139,11 @@ def _unmeasurable(ctx: RepContext, visibility: np.ndarray) -> dict[str, str]:
     out = {}
     for group, cap in CAPABILITIES.items():
         why = view_reason(group, ctx.view, rotation_from_side=prof.rotation_from_side)
-        if why is None and med is not None and cap.landmarks:
-            low = sorted({PLAIN[n] for n in cap.landmarks if med[L[n]] < _needed(n, prof) and
+        needs = cap.landmarks
+        if group == "tempo" and prof.reps.rep_signal not in ("hand_travel", "elbow_flexion"):
+            needs = ()  # the phases follow the shoulders (shrugs), not the arms
+        if why is None and med is not None and needs:
+            low = sorted({PLAIN[n] for n in needs if med[L[n]] < _needed(n, prof) and
                           not (ctx.view == "side" and _far_side(n, sig.near_side))})
             if low:
                 why = f"{' and '.join(low)} not clearly visible"
@@ -154,7 +157,7 @@ def _unmeasurable(ctx: RepContext, visibility: np.ndarray) -> dict[str, str]:
     return out
 
 
-def partial_reason(rep: Rep, frozen=()) -> str | None:
+def partial_reason(rep: Rep) -> str | None:
     """Why a rep is cut by the clip's edges (counted, but not judged), or None when the clip shows it whole.
 
     Read by the segmenter's own speed rule: a pull still moving on the clip's first frame began before the
@@ -162,14 +165,23 @@ def partial_reason(rep: Rep, frozen=()) -> str | None:
     """
     if rep.extra.get("started_before_clip"):
         return "the clip starts during this rep's pull"
-    end = rep.bottom_s if rep.bottom_s is not None else rep.end_s
-    if any(a < end and b > rep.start_s for a, b in frozen):
-        return "the video freezes during this rep (an edited still)"
     if rep.bottom_s is None:
         return "the clip ends before this rep's lowering"
     if rep.extra.get("lowering_cut"):
         return "the clip ends during this rep's lowering"
     return None
+
+
+#: What a frozen still (an edited freeze-frame) inside a rep spoils: the clock (phase times) and the path's
+#: continuity (range, left/right travel: the edit may skip some of the motion). The poses themselves are the
+#: lifter's own, so posture (shrug, swing, neck, rotation, squeeze, back) is still judged on them.
+FROZEN_SPOILS = ("tempo", "range", "asymmetry")
+FROZEN_WHY = "the video freezes during this rep (an edited still)"
+
+
+def frozen_in(rep: Rep, frozen=()) -> bool:
+    end = rep.bottom_s if rep.bottom_s is not None else rep.end_s
+    return any(a < end and b > rep.start_s for a, b in frozen)
 
 
 def set_stats(signals: Signals, reps: list[Rep], profile: Profile, exercise: str,
@@ -196,7 +208,8 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: Profile, visibility:
         target: target tempo (eccentric, pause, concentric, hold) seconds, or None when nobody set one.
         exercise: exercise key.
         also: other exercises it may be (unsure detection): faults any of them implies are not judged.
-        frozen: (start_s, end_s) frozen stills in the video: reps across them are counted, not judged.
+        frozen: (start_s, end_s) frozen stills in the video: on reps across them, the groups in FROZEN_SPOILS
+            are not judged.
     """
     stats = set_stats(signals, reps, profile, exercise, target)
     off = set(profile.faults_off)
@@ -204,7 +217,10 @@ def assess_reps(signals: Signals, reps: list[Rep], profile: Profile, visibility:
     out: list[RepAssessment] = []
     for r in reps:
         ctx = RepContext(r, signals, profile, exercise, target, stats)
-        ra = RepAssessment(r, unmeasurable=_unmeasurable(ctx, visibility), partial=partial_reason(r, frozen))
+        ra = RepAssessment(r, unmeasurable=_unmeasurable(ctx, visibility), partial=partial_reason(r))
+        if frozen_in(r, frozen):
+            for group in FROZEN_SPOILS:
+                ra.unmeasurable.setdefault(group, FROZEN_WHY)
         ecc, pause, conc, hold = r.tempo()
         ra.metrics.update({"concentric_s": (conc, "s"), "hold_s": (hold, "s"), "eccentric_s": (ecc, "s"),
                            "pause_s": (pause, "s"), "range": (r.amplitude, range_unit)})

@@ -84,7 +84,8 @@ def analyse(series: PoseSeries, *, exercise: str | None = None, view: str | None
         target: a target tempo someone set (eccentric, pause, concentric, hold) s; None: the profile's.
         user: a validated user profile dict (see :func:`formcheck.config.load_user_profile`), or None.
         facing: +1/-1 to fix the side-view facing direction (live keeps it stable), None to detect.
-        frozen: (start_s, end_s) spans where the video repeats one frame (reps across them are not judged).
+        frozen: (start_s, end_s) spans where the video repeats one frame (their reps get no tempo, range or
+            left/right verdict).
     """
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)

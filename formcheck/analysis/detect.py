@@ -158,7 +158,10 @@ def detect_exercise(pose: CleanPose, signals: Signals, cfg: ExerciseDetectCfg) -
                       cfg.face_pull_hands_above_shoulders_torso + 0.1) if np.isfinite(f["hands_above_shoulders"])
                else 0.0) * (1.0 - overhead)
     row = (1.0 - shrug) * (1.0 - overhead) * (1.0 - to_face)
+    hinged = _score(f["trunk_deg"], cfg.bent_over_min_trunk_deg - 10, cfg.bent_over_min_trunk_deg + 10)
     seated = _score(f["thigh_deg"], cfg.seated_min_thigh_deg - 10, cfg.seated_min_thigh_deg + 10)
+    if not np.isfinite(f["thigh_deg"]) and np.isfinite(f["trunk_deg"]):
+        seated = 1.0 - hinged  # knees hidden: a row pulled with the trunk hinged is stood (or on a pad), not sat
     # One arm at a time: from the front by the arms' travel, from the side by their elbow angles (the far arm
     # often hidden: no evidence is two arms).
     if signals.view != "side":
@@ -167,7 +170,6 @@ def detect_exercise(pose: CleanPose, signals: Signals, cfg: ExerciseDetectCfg) -
         lr = _side_lr_elbow(signals)
         one_arm = _score(lr, cfg.one_arm_min_lr_elbow_deg - 10, cfg.one_arm_min_lr_elbow_deg + 10) if np.isfinite(lr) \
             else 0.0
-    hinged = _score(f["trunk_deg"], cfg.bent_over_min_trunk_deg - 10, cfg.bent_over_min_trunk_deg + 10)
     scores = {
         "shrug": shrug,
         "lat_pulldown": overhead * (1.0 - shrug),
@@ -175,10 +177,14 @@ def detect_exercise(pose: CleanPose, signals: Signals, cfg: ExerciseDetectCfg) -
         "one_arm_row": row * one_arm,
         "seated_cable_row": row * (1 - one_arm) * seated * (1.0 - hinged if np.isfinite(f["trunk_deg"]) else 0.5),
         "bent_over_row": row * (1 - one_arm) * (1 - seated) * (hinged if np.isfinite(f["trunk_deg"]) else 0.5),
-        # A chest pad is invisible: a chest-supported row looks like a bent-over row (standing at an incline
-        # bench) or a seated row (seated at a machine), a little less likely than either.
-        "chest_supported_row": row * (1 - one_arm) * 0.45 * (1.0 if not np.isfinite(f["trunk_deg"]) else 0.8),
     }
+    # A chest pad is invisible: a chest-supported row looks like a bent-over row (standing at an incline bench)
+    # or a seated row (seated at a machine). Seen from the side, the trunk's angle and the legs favour the
+    # free-standing or seated row (the commoner ones); from the front or behind, where the trunk's lean is not
+    # measured, it is as likely as the one it resembles, a little less (0.9), so the analysis asks.
+    two_arm_row = row * (1 - one_arm)
+    scores["chest_supported_row"] = (two_arm_row * 0.36 if np.isfinite(f["trunk_deg"]) else
+                                     0.9 * max(scores["seated_cable_row"], scores["bent_over_row"]))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     total = sum(v for _, v in ranked) or 1.0
     conf = [(k, round(v / total, 2)) for k, v in ranked]

@@ -202,7 +202,10 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
         up_level = max(params.speed_frac * max(speed[i_up], 1e-9), min(noise_floor, 0.5 * speed[i_up]))
         start = _edge(t, speed, v0, p, i_up, up_level, backward=True)
         # Still moving on the clip's first frame: the pull began before the clip (a cut rep).
-        started_before = v0 == 0 and speed[0] >= up_level
+        # The rep signal climbs without a stop from the first frame to the fastest rise (the pose model settling
+        # on its first frames, then a still moment before the pull, is not a cut rep), and climbs there.
+        started_before = (v0 == 0 and speed[0] >= up_level and _unbroken(vel, i_up, 0, params.speed_frac)
+                          and _moves(t, s, 0, +1) >= EDGE_MOVE_FRAC * rise)
         peak = _edge(t, speed, v0, p, i_up, up_level, backward=False)
         has_ecc = np.isfinite(fall) and fall >= 0.5 * rise and v1 > p
         hold_end = bottom = None
@@ -212,7 +215,9 @@ def segment_reps(times_s: np.ndarray, rep_signal: np.ndarray, fps: float,
             dn_level = max(params.speed_frac * max(speed[i_dn], 1e-9), min(noise_floor, 0.5 * speed[i_dn]))
             hold_end = _edge(t, speed, p, v1, i_dn, dn_level, backward=True)
             bottom = _edge(t, speed, p, v1, i_dn, dn_level, backward=False)
-            lowering_cut = v1 == n - 1 and speed[n - 1] >= dn_level  # still lowering on the last frame
+            # Still lowering on the last frame (the signal still falling there, not drifting at the bottom).
+            lowering_cut = (v1 == n - 1 and speed[n - 1] >= dn_level and _unbroken(vel, i_dn, n - 1, params.speed_frac)
+                            and _moves(t, s, n - 1, -1) >= EDGE_MOVE_FRAC * rise)
             hold_end = max(hold_end, peak)
         dur = (bottom if bottom is not None else t[min(hi_lim, n - 1)]) - start
         if dur > params.max_rep_s:
@@ -262,3 +267,28 @@ def phase_labels(times_s: np.ndarray, reps: list[Rep]) -> tuple[np.ndarray, np.n
             phase[m] = name
             rep_no[m] = r.index
     return phase, rep_no
+
+
+#: A rep cut by the clip's edge still moves there: the rep signal changes by at least this fraction of the
+#: rep's rise over the clip's first (last) EDGE_MOVE_S. A lifter standing still drifts far less (a scripted
+#: shrug held at the bottom for 0.7 s drifted 2 % of its rise; a lowering cut at the end moves most of it).
+EDGE_MOVE_FRAC = 0.1
+EDGE_MOVE_S = 0.3
+
+
+def _unbroken(vel: np.ndarray, i_fast: int, i_edge: int, frac: float) -> bool:
+    """The rep signal moves the same way as at its fastest moment i_fast, at no less than ``frac`` of that
+    speed, on every frame from i_fast to i_edge (the clip's first or last frame)."""
+    v = vel[i_fast]
+    a, b = sorted((i_fast, i_edge))
+    return bool(v != 0 and np.all(vel[a:b + 1] * np.sign(v) >= frac * abs(v)))
+
+
+def _moves(t: np.ndarray, s: np.ndarray, i: int, direction: int) -> float:
+    """How far the rep signal moves toward frame i over the EDGE_MOVE_S before it (direction -1: i is the last
+    frame, the fall into it) or after it (+1: i is the first frame, the rise out of it); 0 when unknown."""
+    if direction > 0:  # rising out of the first frame: later minus first
+        d = float(s[min(int(np.searchsorted(t, t[i] + EDGE_MOVE_S)), len(s) - 1)] - s[i])
+    else:  # falling into the last frame: earlier minus last
+        d = float(s[max(min(int(np.searchsorted(t, t[i] - EDGE_MOVE_S)), len(s) - 1), 0)] - s[i])
+    return d if np.isfinite(d) else 0.0

@@ -274,6 +274,12 @@ def side_travel(c: RepContext) -> float | None:
     # camera (seated and chest-supported rows from the front) is foreshortened and skewed by perspective.
     if not all(np.isfinite(moves)) or max(moves) < c.profile.faults.asymmetry.min_arm_travel_torso:
         return None
+    # Only with the shoulders square to the camera: turned, the near and the far arm foreshorten differently.
+    yaw = c.signals.values.get("shoulder_yaw")
+    if yaw is not None:
+        off_square = window(c.t, np.abs((yaw + 90.0) % 180.0 - 90.0), c.rep.start_s, c.rep.peak_s)
+        if not off_square <= c.profile.faults.asymmetry.max_travel_yaw_deg:
+            return None
     return min(moves) / max(moves)
 
 

@@ -37,7 +37,8 @@ class SetWindow:
         start_s, end_s: the part analysed.
         clip_start_s, clip_end_s: the part of the clip that was read.
         left_out: [{"start_s", "end_s", "why"}] in time order.
-        frozen: [(start_s, end_s)] frozen stills inside the set (reps across them are not judged).
+        frozen: [(start_s, end_s)] frozen stills inside the set (reps across them: timing, range and balance
+            not judged).
     """
 
     start_s: float
@@ -56,7 +57,8 @@ class SetWindow:
         if self.whole:
             return ""
         parts = [f"{a['start_s']:.1f}-{a['end_s']:.1f} s {a['why']}" for a in self.left_out]
-        parts += [f"{a:.1f}-{b:.1f} s is a frozen still (its rep is not judged)" for a, b in self.frozen]
+        parts += [f"{a:.1f}-{b:.1f} s is a frozen still (its rep's timing, range and balance are not judged)"
+                  for a, b in self.frozen]
         return f"Analysed {self.start_s:.1f}-{self.end_s:.1f} s: the set; " + "; ".join(parts) + "."
 
     def to_dict(self) -> dict:

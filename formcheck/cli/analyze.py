@@ -50,9 +50,11 @@ def print_report(result, stream=None) -> None:
     w = stream.write
     w(f"{d['exercise_name']} seen from the {d['view']} ({d['exercise_source']}; view {d['view_source']})\n")
     if d.get("exercise_unsure"):
-        names = " or ".join(c["name"] for c in d["exercise_candidates"][:2])
+        names = [c["name"] for c in d["exercise_candidates"]]
+        names = ", ".join(names[:-1]) + " or " + names[-1]
+        opts = " or ".join(f"--exercise {c['exercise']}" for c in d["exercise_candidates"])
         w(f"Not sure which exercise this is ({names}): faults that depend on it are left out. "
-          "Say which with --exercise.\n")
+          f"Say which with {opts}.\n")
     if d.get("set_window") and d["set_window"].get("text"):
         w(f"{d['set_window']['text']}\n")
     w(f"\n{s['verdict']}\n\n")
