@@ -50,7 +50,36 @@ PHASE_WORDS = {"concentric": "Pull (concentric)", "hold": "Squeeze (hold)", "ecc
                "pause": "Pause", "": "Waiting for your first rep"}
 
 st.set_page_config(page_title="formcheck: rows & shrugs form check", page_icon=":material/fitness_center:",
-                   layout="wide", initial_sidebar_state="expanded")
+                   layout="wide", initial_sidebar_state="auto")
+
+# Phone-first: Streamlit stacks every st.columns row below 640 px; the keyed containers below keep two per row
+# on a phone (settings, scorecard, buttons), and the page keeps its margins small there.
+PAGE_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-left: .8rem; padding-right: .8rem; padding-top: 3rem; }
+  .st-key-settings [data-testid="stHorizontalBlock"], .st-key-scorecard [data-testid="stHorizontalBlock"],
+  .st-key-downloads [data-testid="stHorizontalBlock"], .st-key-live_buttons [data-testid="stHorizontalBlock"],
+  .st-key-live_metrics [data-testid="stHorizontalBlock"] {
+    flex-direction: row !important; flex-wrap: wrap !important; gap: .5rem !important; }
+  .st-key-settings [data-testid="stColumn"], .st-key-scorecard [data-testid="stColumn"],
+  .st-key-downloads [data-testid="stColumn"], .st-key-live_buttons [data-testid="stColumn"],
+  .st-key-live_metrics [data-testid="stColumn"] {
+    min-width: calc(50% - .25rem) !important; width: calc(50% - .25rem) !important;
+    flex: 1 1 calc(50% - .25rem) !important; }
+  [data-testid="stMetricValue"] { font-size: 1.3rem; }
+  h1 { font-size: 2rem !important; }
+}
+.fc-cues { font-size: .85rem; color: #475569; }
+.fc-cues b { color: #0f172a; }
+</style>"""
+VIEW_TABLE_CSS = """
+.fc-views table { width: 100%; border-collapse: collapse; font-size: .92rem; }
+.fc-views th, .fc-views td { padding: 6px 8px; border-bottom: 1px solid #e2e8f0; text-align: center; }
+.fc-views td:first-child, .fc-views th:first-child { text-align: left; }
+.fc-views td.y { color: #16a34a; font-weight: 700; }
+.fc-views td.n { color: #94a3b8; }
+@media (max-width: 480px) { .fc-views th, .fc-views td { padding: 6px 3px; font-size: .85rem; } }
+"""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -165,12 +194,6 @@ def pretty_name(path: Path) -> str:
     return path.stem.replace("_", " ").replace("-", " ").capitalize()
 
 
-def keyframe_caption(path: Path) -> str:
-    """'rep03_rushed_eccentric.png' -> 'Rep 3: rushed eccentric'."""
-    m = re.match(r"rep0*(\d+)[_-](.*)", path.stem)
-    return f"Rep {m.group(1)}: {m.group(2).replace('_', ' ')}" if m else pretty_name(path)
-
-
 def exercise_label(key: str) -> str:
     return "Auto-detect" if key == "auto" else EXERCISES[key][:1].upper() + EXERCISES[key][1:]
 
@@ -186,6 +209,7 @@ def progress_callback(bar):
         now = time.monotonic()
         if now - last[0] < 0.2 and done != total:
             return
+        total = max(total, done) if total else total  # the frame count is the container's estimate
         last[0] = now
         fps = done / elapsed_s if elapsed_s > 0 else 0.0
         if total:
@@ -219,34 +243,40 @@ def store_upload(data: bytes, sha: str, name: str) -> Path:
 # Sidebar: options
 
 
-def sidebar() -> dict:
-    with st.sidebar:
-        st.markdown("### Settings")
-        exercise = st.selectbox("Exercise", ["auto", *CHOOSABLE_EXERCISES], format_func=exercise_label,
+def settings() -> dict:
+    """The settings, inline above the tabs (a phone hides the sidebar): exercise and target tempo in view,
+    the pose model and camera view folded away."""
+    with st.container(key="settings"):
+        c1, c2 = st.columns(2)
+        exercise = c1.selectbox("Exercise", ["auto", *CHOOSABLE_EXERCISES], format_func=exercise_label,
                                 key="opt_exercise",
                                 help="Auto-detect tells shrugs and the row variants apart from the movement.")
-        tempo_text = st.text_input("Target tempo", key="opt_tempo", placeholder="e.g. 3-0-1-1",
+        tempo_text = c2.text_input("Target tempo", key="opt_tempo", placeholder="e.g. 3-0-1-1",
                                    help="Seconds for eccentric (lowering) - pause at the bottom - concentric "
                                         "(pulling) - hold at the top. Blank: the exercise's usual tempo.")
-        tempo = tempo_text.strip() or None
-        tempo_error = None
-        if tempo:
-            try:
-                Tempo.parse(tempo)
-            except FormcheckError as exc:
-                tempo_error = user_message(exc)
-                st.error(tempo_error)
+    tempo = tempo_text.strip() or None
+    tempo_error = None
+    if tempo:
+        try:
+            Tempo.parse(tempo)
+        except FormcheckError as exc:
+            tempo_error = user_message(exc)
+            st.error(tempo_error)
+    with st.expander("Pose model and camera view"):
         model = st.radio("Pose model", list(MODELS), index=list(MODELS).index("full"), key="opt_model",
                          horizontal=True, captions=[MODEL_HELP.get(m, "") for m in MODELS],
                          help="The tracking model for uploads. The live view always uses the lite model.")
-        with st.expander("Camera view"):
-            view = st.selectbox("View", ["auto", *VIEWS], key="opt_view", label_visibility="collapsed",
-                                format_func=lambda v: "Auto-detect" if v == "auto" else f"{v.capitalize()} view")
-        st.divider()
+        view = st.selectbox("Camera view", ["auto", *VIEWS], key="opt_view",
+                            format_func=lambda v: "Auto-detect" if v == "auto" else f"{v.capitalize()} view")
+    return {"exercise": exercise, "tempo": tempo, "tempo_error": tempo_error, "model": model, "view": view}
+
+
+def about() -> None:
+    with st.sidebar:
+        st.markdown("### formcheck")
         st.caption(f"Videos are analysed on this server and sent nowhere else. Your uploads and results are kept "
                    f"in a private folder for this page only and deleted when you close it (at the latest after "
                    f"{RETENTION_H:g} h idle). formcheck measures movement from the outside: it is not medical advice.")
-    return {"exercise": exercise, "tempo": tempo, "tempo_error": tempo_error, "model": model, "view": view}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -255,6 +285,8 @@ def sidebar() -> dict:
 
 def show_results(out: dict, key: str) -> None:
     """Scorecard, cues, video, charts, per-rep table, key frames and downloads for one analysis."""
+    from formcheck.render.sections import DASH, REP_TABLE_CSS, keyframe_caption, keyframe_order, rep_table_html
+
     result = out["result"]
     files = {k: Path(v) for k, v in out["files"].items()}
     d = result.to_dict()
@@ -262,23 +294,25 @@ def show_results(out: dict, key: str) -> None:
     n = d["rep_count"]
     view_src = "" if d["view_source"] == "given" else " (detected)"
     st.markdown(f"## {plural(n, 'rep')} · {d['exercise_name']} · {d['view']} view{view_src}")
-    st.markdown(s["verdict"] if n else "No reps found.")
+    verdict = d.get("verdict") if isinstance(d.get("verdict"), str) else s.get("verdict")
+    st.markdown(verdict if n and verdict else "No reps found.")
 
     faults = sum(s["fault_counts"].values())
-    c1, c2, c3, c4 = st.columns([1, 1.6, 1, 1])
-    c1.metric("Reps", n, border=True)
-    c2.metric("Average tempo", s["tempo_average_str"] if n else "–",
-              delta=f"target {s['tempo_target_str']}" if s["tempo_target_str"] else "no target set",
-              delta_color="off", delta_arrow="off", border=True,
-              help="Seconds: eccentric (lowering) - pause - concentric (pulling) - hold (squeeze).")
-    c3.metric("Clean reps", f"{s['clean_reps']} of {s['judged_reps']}" if n else "–", border=True)
-    c4.metric("Faults found", faults, border=True,
-              help=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["fault_counts"].items()) or "none")
+    target = s.get("tempo_target_str")
+    with st.container(key="scorecard"):
+        c1, c2, c3, c4 = st.columns([1, 1.6, 1, 1])
+        c1.metric("Reps", n, border=True)
+        c2.metric("Average tempo", s["tempo_average_str"] if n else DASH,
+                  delta=f"target {target}" if target else "no target set", delta_color="off", delta_arrow="off",
+                  border=True, help="Seconds: eccentric (lowering) - pause - concentric (pulling) - hold (squeeze).")
+        c3.metric("Clean reps", f"{s['clean_reps']} of {s['judged_reps']}" if n else DASH, border=True)
+        c4.metric("Faults found", faults, border=True,
+                  help=", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["fault_counts"].items()) or "none")
 
     video = files.get("annotated.mp4")
-    keyframes = sorted(p for p in files.values() if p.suffix == ".png" and p.parent.name == "keyframes")
-    if not keyframes and out.get("dir"):
-        keyframes = sorted((Path(out["dir"]) / "keyframes").glob("*.png"))
+    names = {p.stem: p for p in files.values() if p.suffix == ".png" and p.parent.name == "keyframes"}
+    if not names and out.get("dir"):
+        names = {p.stem: p for p in (Path(out["dir"]) / "keyframes").glob("*.png")}
     has_video = video is not None and video.exists()
     # The annotated video beside the coaching (full width for coaching alone, e.g. a live set).
     vcol, ccol = st.columns([3, 2], gap="large") if has_video else (None, st.container())
@@ -299,6 +333,11 @@ def show_results(out: dict, key: str) -> None:
                 for group, v in missing.items():
                     st.markdown(f"- **{group.capitalize()}**: {v.get('why', 'not measurable')}")
 
+    if n:
+        st.markdown("#### Rep by rep")
+        st.markdown(f"<style>{REP_TABLE_CSS}</style>{rep_table_html(result)}", unsafe_allow_html=True)
+        st.caption("Tempo: seconds lowering - pause - pulling - hold. Tap a rep's faults for what was measured.")
+
     try:
         from formcheck.render import charts
     except ImportError:
@@ -306,38 +345,39 @@ def show_results(out: dict, key: str) -> None:
     if charts is not None and n:
         st.markdown("#### Over the set")
         try:
-            st.altair_chart(charts.signals_chart(result, width="container"), width="stretch")
-            # A step height: Streamlit's renderer collapses a layered chart's fixed pixel height.
-            st.altair_chart(charts.tempo_chart(result, width="container").properties(height={"step": 26}),
-                            width="stretch")
+            # One chart per panel: each fits its container (a stacked chart cannot), on a phone too. Our own
+            # theme (the report's): Streamlit's squeezes a fixed-height layered chart's plot to a sliver.
+            for panel in charts.signal_panels(result, width="container", panel_height=140):
+                st.altair_chart(charts.style(panel, fit_width=True), width="stretch", theme=None)
+            note = charts.trunk_note(result)
+            if note:
+                st.caption(note)
+            tempo = charts.tempo_chart(result, width="container")
+            st.altair_chart(tempo.properties(autosize={"type": "fit-x", "contains": "padding"}), width="stretch",
+                            theme=None)
         except Exception as exc:  # a chart problem must not hide the rest of the results
             st.caption(f"Charts unavailable ({exc.__class__.__name__}).")
 
-    if n:
-        st.markdown("#### Rep by rep")
-        rows = [{"Rep": r["index"], "Start (s)": r["start_s"], "Tempo": r["tempo"], "Lower (s)": r["eccentric_s"],
-                 "Pause (s)": r["pause_s"], "Pull (s)": r["concentric_s"], "Hold (s)": r["hold_s"],
-                 "Faults": (f"not judged: {r['partial']}" if r["partial"] else
-                            ", ".join(f["label"] + (" (check)" if f["status"] == "check" else "") for f in r["findings"])
-                            or "✓ clean")} for r in d["reps"]]
-        secs = st.column_config.NumberColumn(format="%.1f")
-        st.dataframe(rows, hide_index=True, width="stretch",
-                     column_config={c: secs for c in ("Start (s)", "Lower (s)", "Pause (s)", "Pull (s)", "Hold (s)")})
-
-    if keyframes:
+    if names:
         st.markdown("#### Key frames")
-        cols = st.columns(3)
-        for i, p in enumerate(keyframes[:9]):
-            cols[i % 3].image(str(p), caption=keyframe_caption(p), width="stretch")
+        st.caption("The top of each rep, then each fault at its worst moment. Tap a picture, then its "
+                   "full-screen button, to enlarge it.")
+        ordered = keyframe_order(names, result)
+        # Rows of two: a phone stacks each row's columns, so the frames stay in rep order.
+        for i in range(0, len(ordered), 2):
+            cols = st.columns(2)
+            for col, name in zip(cols, ordered[i:i + 2]):
+                col.image(str(names[name]), caption=keyframe_caption(name, result), width="stretch")
 
     st.markdown("#### Downloads")
-    names = [("report.html", "Report (HTML)", "text/html"), ("results.json", "Results (JSON)", "application/json"),
-             ("reps.csv", "Reps (CSV)", "text/csv"), ("annotated.mp4", "Annotated video (MP4)", "video/mp4")]
-    cols = st.columns(len(names))
-    for col, (name, label, mime) in zip(cols, names):
-        p = files.get(name)
-        if p is not None and p.exists():
-            col.download_button(label, p.read_bytes(), file_name=name, mime=mime, key=f"dl-{key}-{name}",
+    downloads = [("report.html", "Report (HTML)", "text/html"),
+                 ("results.json", "Results (JSON)", "application/json"), ("reps.csv", "Reps (CSV)", "text/csv"),
+                 ("annotated.mp4", "Annotated video (MP4)", "video/mp4")]
+    downloads = [x for x in downloads if files.get(x[0]) is not None and files[x[0]].exists()]
+    with st.container(key="downloads"):
+        cols = st.columns(max(1, len(downloads)))
+        for col, (name, label, mime) in zip(cols, downloads):
+            col.download_button(label, files[name].read_bytes(), file_name=name, mime=mime, key=f"dl-{key}-{name}",
                                 icon=":material/download:", width="stretch")
 
 
@@ -388,10 +428,14 @@ def analyse_tab(opts: dict) -> None:
     ss = st.session_state
     left, right = st.columns([3, 2], gap="large")
     with left:
+        # "video/*" in accept: a phone offers to record a video with its camera, or to pick one from its
+        # gallery (the extensions keep desktop pickers to files formcheck reads; accept_upload still checks).
         limit_mb = st.get_option("server.maxUploadSize")
-        up = st.file_uploader("Upload a video of your set", key="upload",
-                              help=f"{EXTS}, up to {limit_mb} MB.")
-        st.caption(f"{EXTS} · up to {limit_mb} MB (a bigger file is refused with a red mark: trim it to the set or "
+        up = st.file_uploader("Upload or record a video of your set", key="upload",
+                              type=["video/*", *VIDEO_EXTENSIONS],
+                              help=f"{EXTS}, up to {limit_mb} MB. On a phone you can record the set straight "
+                                   "from here.")
+        st.caption(f"Videos up to {limit_mb} MB (a bigger file is refused with a red mark: trim it to the set or "
                    "export it at 1080p) · whole body in frame · see **How to film** for the best angle.")
     with right:
         st.markdown("**No video handy?**")
@@ -481,24 +525,33 @@ def analyse_tab(opts: dict) -> None:
 
 def live_tab(opts: dict) -> None:
     from formcheck.live import LiveRunner
+    from formcheck.live.sound import CueMixer
     from formcheck.render.live_overlay import LiveOverlay
 
     ss = st.session_state
-    st.markdown("Stand where the camera sees your **whole body**, side-on for rows, facing it for shrugs. "
-                "Press **START**, do your set, then press **Finish set** (or STOP) for the full report.")
+    st.markdown("**Whole body** in view, side-on for rows, facing the camera for shrugs, sound on: formcheck "
+                "talks you through the set (pull, squeeze, down, 2, 3). Press **START**, wait for \"ready\", do "
+                "your set, then **Finish set** for the full report.")
     options = {"model": "lite", "exercise": opts["exercise"], "tempo": opts["tempo"], "view": opts["view"],
                "profile": None}
-    # The WebRTC thread reads the runner from this per-session box on every frame, so a new set can swap it.
+    # The WebRTC threads read the runner and the cue mixer from this per-session box, so a new set can swap them.
     box = ss.setdefault("live_box", {"runner": None})
     box["options"] = options
+    if box.get("mixer") is None:
+        box["mixer"] = CueMixer()
+
+    def new_runner() -> LiveRunner:
+        # The model loads on a background thread now, so the set's first frames are analysed, not dropped.
+        return LiveRunner(**box["options"], overlay=LiveOverlay(), on_cue=lambda e: box["mixer"].play(e), warm=True)
+
     runner = box["runner"]
     if runner is None or (runner.options != options and not runner.started):
         if runner is not None:
             runner.close()
-        runner = box["runner"] = LiveRunner(**options, overlay=LiveOverlay())
+        runner = box["runner"] = new_runner()
 
     try:
-        from streamlit_webrtc import WebRtcMode, webrtc_streamer
+        from streamlit_webrtc import WebRtcMode, create_audio_source_track, webrtc_streamer
     except ImportError:
         st.error("The live view needs streamlit-webrtc: pip install streamlit-webrtc")
         return
@@ -509,20 +562,32 @@ def live_tab(opts: dict) -> None:
         img = frame.to_ndarray(format="rgb24")
         r = box["runner"]
         if r.finished and r.frames_after_finish > 20:  # START pressed again after a finished set: a new set
-            r = box["runner"] = LiveRunner(**box["options"], overlay=LiveOverlay())
+            box["mixer"] = CueMixer()
+            r = box["runner"] = new_runner()
         out = r.process(img, frame.time)
         return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    def on_audio(pts, time_base):  # aiortc's media loop, every 20 ms: the cues, mixed, or silence
+        import av
+
+        m = box["mixer"]
+        frame = av.AudioFrame.from_ndarray(m.read(m.rate // 50).reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = m.rate
+        return frame
 
     # "Finish set" (its on_click ran before this rerun) also stops the camera.
     finish = bool(ss.pop("live_finish_req", False))
     vcol, scol = st.columns([3, 2], gap="large")
     with vcol:
         try:
+            # The cues go back to the browser as the stream's own audio track (no microphone is asked for): the
+            # sound leaves with the frames the overlay drew from the same state, and plays in the same <video>.
+            cues = create_audio_source_track(on_audio, key="live-cues", sample_rate=box["mixer"].rate)
             ctx = webrtc_streamer(key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
                                   desired_playing_state=False if finish else None,
                                   media_stream_constraints={"video": {"width": {"ideal": 640},
                                                                       "height": {"ideal": 480}}, "audio": False},
-                                  video_frame_callback=on_frame, async_processing=True)
+                                  video_frame_callback=on_frame, source_audio_track=cues, async_processing=True)
         except Exception as exc:  # e.g. no Streamlit server behind the script (bare or test runs)
             ctx = None
             st.error(f"The camera view could not start here ({exc.__class__.__name__}). Run the app with "
@@ -541,14 +606,20 @@ def live_tab(opts: dict) -> None:
         ss["live_done"] = runner
 
     with scol:
+        sound = st.toggle("Sound", value=True, key="live_sound", help="Spoken cues: the framing check, then pull, "
+                          "squeeze, down and the count, the rep count, and 'shoulders down' when you shrug.")
+        box["mixer"].muted = not sound
         live_panel(box, playing)
-        c1, c2 = st.columns(2)
-        c1.button("Finish set", type="primary", icon=":material/flag:", key="live_finish",
-                  disabled=ss.get("live_done") is runner,
-                  on_click=lambda: ss.__setitem__("live_finish_req", True))
-        if c2.button("New set", icon=":material/restart_alt:", key="live_new"):
+        with st.container(key="live_buttons"):
+            c1, c2 = st.columns(2)
+            c1.button("Finish set", type="primary", icon=":material/flag:", key="live_finish", width="stretch",
+                      disabled=ss.get("live_done") is runner,
+                      on_click=lambda: ss.__setitem__("live_finish_req", True))
+            new_set = c2.button("New set", icon=":material/restart_alt:", key="live_new", width="stretch")
+        if new_set:
             runner.close()
-            box["runner"] = LiveRunner(**options, overlay=LiveOverlay())
+            box["mixer"] = CueMixer()
+            box["runner"] = new_runner()
             ss.pop("live_result", None)
             ss.pop("live_done", None)
             st.rerun()
@@ -584,7 +655,8 @@ def live_tab(opts: dict) -> None:
 
 
 def live_panel(box: dict, playing: bool) -> None:
-    """Rep counter, phase and shrug warning; refreshed twice a second while the camera runs."""
+    """Rep counter, phase, framing and shrug warnings, and the cues heard; refreshed twice a second while the
+    camera runs. It shows the same LiveState the overlay drew and the cues the sound played."""
     from formcheck.live import PHASE_VERBS, SHRUG_VERBS
 
     @st.fragment(run_every=0.5 if playing else None)
@@ -597,16 +669,22 @@ def live_panel(box: dict, playing: bool) -> None:
         if state is None:
             st.metric("Reps", 0, border=True)
             st.caption("Press START and allow the camera." if not playing else "Starting the tracker…")
+            cue_log(box)
             return
-        c1, c2 = st.columns(2)
-        c1.metric("Reps", state.reps, border=True)
+        with st.container(key="live_metrics"):
+            c1, c2 = st.columns(2)
+            c1.metric("Reps", state.reps, border=True)
+            if runner.finished:
+                c2.metric("Phase", "Done", border=True)
         if runner.finished:
-            c2.metric("Phase", "Done", border=True)
             st.markdown(f"**{plural(state.reps, 'rep')}** counted live · set finished, full analysis below")
+            cue_log(box)
             return
         verbs = SHRUG_VERBS if state.exercise == "shrug" else PHASE_VERBS
-        c2.metric("Phase", verbs.get(state.phase, "Ready"), border=True)
+        c2.metric("Phase", verbs.get(state.phase, "Ready" if state.framed else "Set up"), border=True)
         st.markdown(f"**{plural(state.reps, 'rep')}** · {PHASE_WORDS.get(state.phase, state.phase)}")
+        if state.message:
+            (st.info if state.framed else st.warning)(state.message, icon=":material/accessibility_new:")
         if state.guide_text:
             st.caption(f"Tempo guide: {state.guide_text}")
         if state.shrug:
@@ -614,11 +692,26 @@ def live_panel(box: dict, playing: bool) -> None:
         elif state.shrug_reps:
             st.warning(f"Shrugged on rep{'s' if len(state.shrug_reps) > 1 else ''} "
                        f"{', '.join(map(str, state.shrug_reps))}", icon=":material/warning:")
-        if state.message:
-            st.info(state.message)
-        st.caption(f"{state.exercise_name} · {state.view or '…'} view · {state.fps:.0f} fps analysed")
+        view = f"{state.view} view" if state.view else "view not known yet"
+        st.caption(f"{state.exercise_name} · {view} · {state.fps:.0f} frames analysed a second")
+        cue_log(box)
 
     panel()
+
+
+def cue_log(box: dict) -> None:
+    """The cues heard so far (the last few in words; the whole sequence in data attributes for tests)."""
+    import html
+
+    mixer = box["mixer"]
+    played = [e.words for e in mixer.played_events()]
+    raised = [e.words for e in box["runner"].cues()]
+    shown = played if not mixer.muted else raised
+    last = " · ".join(shown[-6:]) or "nothing yet"
+    head = "Heard" if not mixer.muted else "Sound off; cues"
+    st.markdown(f'<div class="fc-cues" id="fc-cue-log" data-played="{html.escape("|".join(played[-400:]))}" '
+                f'data-raised="{html.escape("|".join(raised[-400:]))}"><b>{head}:</b> {html.escape(last)}</div>',
+                unsafe_allow_html=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -639,10 +732,18 @@ def filming_tab() -> None:
 4. **Light in front of you**, not behind: no bright window behind you. Fitted clothes make shoulders easier to track.
 5. **One person in view**, start the recording a second before your first rep and stop it after your last.
 """)
-    rows = [{"View": row.pop("view").capitalize(), **{k[:1].upper() + k[1:]: "✓" if v else "–"
-                                                       for k, v in row.items()}} for row in view_table()]
+    # Measurements down, views across: five narrow columns fit a phone (nine across did not).
+    table = view_table()
+    views = [row["view"] for row in table]
+    groups = [k for k in table[0] if k != "view"]
+    head = "".join(f"<th>{v.capitalize()}</th>" for v in views)
+    body = "".join(f"<tr><td>{g[:1].upper()}{g[1:]}</td>" + "".join(
+        '<td class="y">\u2713</td>' if row[g] else '<td class="n">\u2014</td>' for row in table) + "</tr>"
+        for g in groups)
     st.markdown("#### What each view can measure")
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.markdown(f"<style>{VIEW_TABLE_CSS}</style><div class='fc-views'><table><thead><tr><th></th>{head}</tr>"
+                f"</thead><tbody>{body}</tbody></table></div>", unsafe_allow_html=True)
+    st.caption("One-arm rows are the exception: their trunk rotation is measured from the side too.")
     st.caption("Shrug and squeeze are measured through proxies (BlazePose has no shoulder-blade points): shoulder "
                "rise along the trunk against both the ears and the hips, and elbow travel behind the trunk line.")
 
@@ -652,10 +753,12 @@ def filming_tab() -> None:
 
 
 def main() -> None:
-    opts = sidebar()
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
+    about()
     st.title("formcheck")
     st.markdown("##### Reps, tempo, squeeze and shrug check for your rows and shrugs, from a phone video or your "
                 "webcam.")
+    opts = settings()
     tabs = st.tabs(["Analyse a video", "Live", "How to film"], key="tab", on_change="rerun")
     with tabs[0]:
         if tabs[0].open:

@@ -203,6 +203,21 @@ class LiveCfg(Section):
     warning_hold_s: Seconds = Field(description="a live warning stays up at least this long (s)")
     draw_min_cutoff_hz: Pos = Field(description="One-Euro filter for the drawn skeleton: minimum cut-off")
     draw_beta: NonNeg = Field(description="One-Euro filter for the drawn skeleton: speed coefficient")
+    analysis_every_s: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        description="the recent past is re-read at most this often (s; 0: every frame); frames between reuse the "
+                    "last reading, so pose tracking and drawing keep the camera's rate")
+    framing_min_visibility: Frac = Field(description="a body part counts as in view at this visibility or more")
+    framing_edge_frac: Annotated[float, Field(ge=0.0, le=0.25)] = Field(
+        description="a body part closer than this to the frame's top or bottom edge counts as cut off "
+                    "(fraction of the frame height)")
+    framing_min_height_frac: Frac = Field(description="the lifter (head to ankles) fills at least this fraction "
+                                                      "of the frame height, else 'come closer'")
+    framing_need_feet: bool = Field(description="ask for the feet in frame (the trunk angle needs the hips, the "
+                                                "view and set detection work best with the whole body)")
+    framing_ok_s: Seconds = Field(description="framed this long without a problem: 'ready' (s)")
+    framing_repeat_s: Pos = Field(description="a framing message still true is spoken again after this long (s)")
+    cue_count_max: Annotated[int, Field(ge=1, le=30)] = Field(
+        description="the spoken count through the lowering stops at this number")
 
 
 class ProfileBody(Section):

@@ -29,6 +29,8 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int, elapsed_s: float) -> None:
         now = time.monotonic()
+        if total:
+            total = max(total, done)  # the expected count is the container's estimate: never show 171/170
         final = bool(total) and done >= total
         if not final and now - self._last < (0.1 if self.tty else 10.0):
             return

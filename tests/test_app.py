@@ -41,7 +41,7 @@ def test_page_loads(monkeypatch, tmp_path):
     assert at.title[0].value == "formcheck"
     assert [t.label for t in at.tabs] == ["Analyse a video", "Live", "How to film"]
     assert "No sample videos are installed" in _texts(at)
-    assert at.sidebar.selectbox(key="opt_exercise").value == "auto"
+    assert at.selectbox(key="opt_exercise").value == "auto"
 
 
 def test_sample_runs_and_shows_reps_once(samples, monkeypatch):
@@ -57,7 +57,7 @@ def test_sample_runs_and_shows_reps_once(samples, monkeypatch):
     monkeypatch.setattr(formcheck.pipeline, "analyze", counting)
     n = len(samples["reps"])
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.sidebar.radio(key="opt_model").set_value("lite")
+    at.radio(key="opt_model").set_value("lite")
     at.button(key="try_sample").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -88,8 +88,8 @@ def test_corrupt_video_is_explained_without_traceback(samples):
 
 def test_bad_tempo_is_explained_and_blocks_analysis(samples):
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.sidebar.text_input(key="opt_tempo").input("fast").run()
-    assert any("Tempo must be four numbers" in e.value for e in at.sidebar.error)
+    at.text_input(key="opt_tempo").input("fast").run()
+    assert any("Tempo must be four numbers" in e.value for e in at.error)
     assert at.button(key="try_sample").disabled
 
 

@@ -3,7 +3,9 @@
 (a) upload a scripted clip and see its rep count and a playable annotated video;
 (b) two browser sessions at once each get their own result;
 (c) live: Chromium's fake camera plays a scripted clip into the WebRTC stream and
-    the page's rep counter reaches the clip's rep count, then "Finish set" gives the report.
+    the page's rep counter reaches the clip's rep count, the cues the page played (its
+    WebRTC audio track) came in the order they were raised, which is the order of a rep's
+    phases, then "Finish set" gives the report.
 
 Waits are for specific text, never for "page loaded". Skipped without /usr/bin/chromium.
 """
@@ -119,7 +121,8 @@ def _settle(page) -> None:
 
 def _upload(page, clip: Path, *, tempo: str | None = None):
     """Pick the lite model (and a tempo), upload the clip; returns the Analyse button."""
-    page.locator('[data-testid="stSidebar"]').get_by_text("lite", exact=True).click()
+    page.get_by_text("Pose model and camera view").click()
+    page.get_by_text("lite", exact=True).click()
     _settle(page)
     if tempo:
         box = page.get_by_role("textbox", name="Target tempo")
@@ -199,9 +202,47 @@ def test_live_rep_counter_from_a_fake_camera(server, playwright, tmp_path):
                             return m && parseInt(m[1]) >= n; }""", arg=n, timeout=180_000, polling=500)
             text = page.inner_text("body")
             assert re.search(r"\d+ reps? · (Pull|Squeeze|Lower|Pause)", text), text[-800:]
+            # The cues: the stream carries an audio track (no microphone asked for), and the page records
+            # what it played; it played them in the order they were raised, and that order is the set's.
+            audio = page.frame_locator("iframe[title*='webrtc']").first.locator("video").first.evaluate(
+                "v => v.srcObject ? v.srcObject.getAudioTracks().length : 0")
+            assert audio == 1
+            log = page.locator("#fc-cue-log")
+            played = [w for w in (log.get_attribute("data-played") or "").split("|") if w]
+            raised = [w for w in (log.get_attribute("data-raised") or "").split("|") if w]
+            assert played and played[0] == "ready" and any(w.startswith("rep ") for w in played), played
+            _assert_in_order(played, raised)
+            _assert_cue_grammar(raised, n)
             page.get_by_role("button", name="Finish set").click(timeout=120_000)
             page.get_by_text("Rep by rep").wait_for(timeout=120_000)
             assert re.search(r"\d+ reps · bent-over row · side view", page.inner_text("body"))
         context.close()
     finally:
         b.close()
+
+
+def _assert_in_order(played: list[str], raised: list[str]) -> None:
+    """played is raised with some cues left out (dropped when they would have come too late), never reordered."""
+    it = iter(raised)
+    assert all(any(w == r for r in it) for w in played), (played, raised)
+
+
+def _assert_cue_grammar(raised: list[str], n: int) -> None:
+    """Framing before 'ready'; reps counted 1, 2, 3...; in each rep pull, then squeeze, then down and the count."""
+    assert "ready" in raised
+    body = raised[raised.index("ready") + 1:]
+    counted = [int(w.split()[1]) for w in body if w.startswith("rep ")]
+    assert counted[:n] == list(range(1, n + 1)), raised
+    stage = "idle"
+    for w in body:
+        if w == "pull":
+            stage = "pulled"
+        elif w == "squeeze":
+            assert stage == "pulled", raised
+            stage = "squeezed"
+        elif w == "down":
+            assert stage in ("pulled", "squeezed"), raised
+            stage = "lowering"
+        elif w.isdigit():
+            assert stage == "lowering", raised
+    assert body.count("pull") >= n - 1, raised

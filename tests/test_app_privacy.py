@@ -195,7 +195,7 @@ def _upload(at, name: str, data: bytes):
 def test_every_bad_upload_gets_a_clear_message_and_the_next_upload_works(app_env):
     tmp_path = app_env
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.sidebar.radio(key="opt_model").set_value("lite")
+    at.radio(key="opt_model").set_value("lite")
     for name, data, phrase in _bad_uploads(tmp_path):
         _upload(at, name, data)
         if not at.error and at.button(key="analyse"):  # it opened: the problem shows when analysing
@@ -241,7 +241,7 @@ def test_two_sessions_never_see_each_others_names_paths_or_files(app_env):
     sessions = {}
     for who in ("alice_private_name", "bob"):
         at = AppTest.from_file(APP, default_timeout=300).run()
-        at.sidebar.radio(key="opt_model").set_value("lite")
+        at.radio(key="opt_model").set_value("lite")
         _upload(at, f"{who}.mp4", data)
         at.button(key="analyse").click().run()
         _assert_clean(at, tmp_path)

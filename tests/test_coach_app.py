@@ -41,7 +41,8 @@ def test_a_client_link_shows_that_client_only(workspace):
     assert at.title[0].value == "Hi Ana Visible"
     assert "ana-monday.mp4" in text and "waiting for analysis" in text
     assert "Bo Hidden" not in text and "bo-private" not in text
-    assert not at.sidebar.selectbox and "Analyse a video" not in [t.label for t in at.tabs]  # nothing else
+    assert not at.sidebar.selectbox and not [s for s in at.selectbox if s.key == "opt_exercise"]  # nothing else
+    assert "Analyse a video" not in [t.label for t in at.tabs]
 
 
 @pytest.mark.parametrize("token", ["wrong-token-0123456789abcdefghij", "", "' OR '1'='1"])

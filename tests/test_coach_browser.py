@@ -238,7 +238,7 @@ def test_coach_and_client_workflow(coach_server, browser, tmp_path):
         dl.value.save_as(report_path)
         html = report_path.read_text()
         assert NOTE in html and "Ana Newclient" in html
-        rows = re.findall(r"<tr><td class=num><b>(?:<a [^>]*>)?(\d+)(?:</a>)?</b>(.*?)</tr>", html, re.S)
+        rows = re.findall(r'<tr><td class="rep"><b>(?:<a [^>]*>)?(\d+)(?:</a>)?</b>(.*?)</tr>', html, re.S)
         row = dict(rows)[str(rep)]
         assert fault_title(fault) not in row, f"dismissed {fault} on rep {rep} is in the report"
         for r, name in confirmed:

@@ -6,8 +6,9 @@ parts (rep counter, tempo guide, mailbox, shrug rule) are checked on plain numbe
 
 from __future__ import annotations
 
-import os
 import math
+import os
+import re
 import subprocess
 import sys
 import threading
@@ -70,11 +71,16 @@ def test_live_shrug_warning_fires_on_shrugged_reps_only():
     shrugged = {r["index"] for r in truth["reps"] if "shrug" in r["faults"]}
     assert shrugged == {4, 5}
     session = LiveSession("lite", exercise="bent_over_row", tempo="2-0-1-1")
+    spoken = []  # (rep in progress, words) of each warning cue
     for img, t in _frames(clip):
         _, state = session.process(img, t)
+        spoken += [(state.rep or state.reps, c.words) for c in state.cues if c.kind == "warning"]
     assert state.reps == len(truth["reps"])
     assert set(state.shrug_reps) <= shrugged and state.shrug_reps, \
         f"shrug flagged on reps {state.shrug_reps}, scripted on {sorted(shrugged)}"
+    # "shoulders down" is said on the shrugged reps only, once per rep at most (the same state as the banner).
+    assert spoken and {w for _, w in spoken} == {"shoulders down"}, spoken
+    assert {r for r, _ in spoken} <= shrugged and len(spoken) == len({r for r, _ in spoken}), spoken
     result = session.finish()  # the whole session through the offline analysis, as an upload
     assert result.rep_count == len(truth["reps"]) and result.exercise == "bent_over_row"
     with pytest.raises(RuntimeError):
@@ -91,6 +97,68 @@ def test_live_cli_plays_a_file_and_prints_the_report():
     assert f"rep {n}" in proc.stdout
     assert f"{n} reps" in proc.stdout  # the same report as 'formcheck analyze'
     assert "Traceback" not in proc.stderr
+
+
+CUE_LINE = re.compile(r"^\s*(\d+\.\d+)\s+(framing|ready|phase|rep|warning|count)\s+(.+?)(?:\s{3}\(.*\))?$")
+
+
+@pytest.mark.slow
+def test_live_cli_cues_follow_the_scripted_phases():
+    """`formcheck live --video CLIP --no-window` prints the cues it would speak; they follow the clip's script."""
+    clip, truth = synthetic_clip("row_side_clean", reps=3)
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--video", str(clip), "--no-window",
+                           "--every-frame"], capture_output=True, text=True, cwd=REPO, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    cues = [(float(m.group(1)), m.group(2), m.group(3)) for m in map(CUE_LINE.match, proc.stdout.splitlines()) if m]
+    reps = truth["reps"]
+    n = len(reps)
+    assert cues and cues[0][1:] == ("ready", "ready"), proc.stdout
+    phases = [c for c in cues if c[1] == "phase"]
+    assert [w for _, _, w in phases] == ["pull", "squeeze", "down"] * n, proc.stdout
+    assert [w for _, k, w in cues if k == "rep"] == [f"rep {i}" for i in range(1, n + 1)]
+    order = [w for _, k, w in cues if k in ("phase", "rep")]
+    for i in range(1, n + 1):  # each rep is counted after its pull is called and before its top
+        k = order.index(f"rep {i}")
+        assert order[k - 1] == "pull" or order[k + 1] == "pull", order
+    for r, (pull, squeeze, down) in zip(reps, zip(*[iter(phases)] * 3)):
+        hold_end = r["peak_s"] + r["hold_s"]
+        # Each word comes with its phase, late by no more than the live analysis needs to see it.
+        assert r["start_s"] - 0.1 <= pull[0] <= r["peak_s"], (r, pull)
+        assert r["peak_s"] - 0.1 <= squeeze[0] <= hold_end + 0.4, (r, squeeze)
+        assert hold_end - 0.1 <= down[0] <= r["bottom_s"], (r, down)
+    # The count through the lowering (target 2 s from the profile: "down, 2"), never outside a lowering.
+    for t, kind, words in cues:
+        if kind == "count":
+            before = [p for p in phases if p[0] <= t]
+            assert words == "2" and before and before[-1][2] == "down", (t, words)
+    assert not [c for c in cues if c[1] == "warning"], "no shrug warning on clean pulls"
+
+
+@pytest.mark.slow
+def test_framing_check_before_the_set_then_ready():
+    """Feet out of the picture: the framing message is shown and said until the whole body is in view, then
+    "ready", before the set's first cue."""
+    clip, truth = synthetic_clip("row_side_clean", reps=2)
+    frames = _frames(clip)
+    session = LiveSession("lite")
+    first, h = frames[0][0], frames[0][0].shape[0]
+    cut = first.copy()
+    cut[int(h * 0.72):] = 0  # the lifter standing at the start, the bottom of the picture cut off
+    cues, states = [], []
+    for i in range(30):  # 2 s
+        _, st = session.process(cut, i / 15)
+        cues += st.cues
+        states.append(st)
+    for img, t in frames:
+        _, st = session.process(img, 2.0 + t)
+        cues += st.cues
+    session.close()
+    words = [c.words for c in cues]
+    assert words[0] == "step back, your feet are not visible", words
+    assert any(s.message == "Step back: your feet are not visible" and not s.framed for s in states)
+    ready = words.index("ready")
+    assert cues[ready].time_s >= 2.0 and ready < words.index("pull"), words  # said only once framed
+    assert words.count("ready") == 1 and [w for w in words if w.startswith("rep ")] == ["rep 1", "rep 2"]
 
 
 def test_live_cli_bad_camera_is_one_clear_line():
@@ -144,3 +212,30 @@ def test_live_cli_without_a_screen_says_to_use_no_window():
     proc = subprocess.run([sys.executable, "-m", "formcheck", "live", "--camera", "0"],
                           capture_output=True, text=True, cwd=REPO, timeout=60, env=env)
     assert proc.returncode == 2 and "--no-window" in proc.stderr and "Traceback" not in proc.stderr
+
+
+GC_SCRIPT = """
+import gc, sys, time, weakref
+import formcheck.pose, mediapipe.tasks.python.vision  # (the first import keeps its frames; import it first)
+from formcheck.live import LiveRunner
+box = {}
+runner = LiveRunner("lite", on_cue=lambda e: box.get("x"), warm=True)
+box["runner"] = runner  # a cycle, as a browser session's state can be
+for _ in range(300):
+    if runner._session is not None and runner._session._warm:
+        break
+    time.sleep(0.1)
+est = weakref.ref(runner._session._est)
+del runner, box
+gc.collect()
+print("closed" if est() is None or est()._landmarker is None else "open")
+"""
+
+
+@pytest.mark.slow
+def test_a_live_session_dropped_mid_set_closes_its_model_without_hanging():
+    """A browser tab closed mid-set leaves its runner to the garbage collector. MediaPipe's close() from a
+    finalizer in that garbage used to wait forever (its worker thread had already gone): the process hung."""
+    proc = subprocess.run([sys.executable, "-c", GC_SCRIPT], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "closed"

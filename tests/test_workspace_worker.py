@@ -97,7 +97,7 @@ def test_the_client_report_has_the_coachs_words_and_only_confirmed_findings(anal
     assert "Strong set, Ana &amp; co &lt;3" in html  # escaped
     assert "Here the elbows drifted" in html
     assert "Slow down on the way back: count three." in html
-    rows = dict(re.findall(r"<tr><td class=num><b>(?:<a [^>]*>)?(\d+)(?:</a>)?</b>(.*?)</tr>", html, re.S))
+    rows = dict(re.findall(r'<tr><td class="rep"><b>(?:<a [^>]*>)?(\d+)(?:</a>)?</b>(.*?)</tr>', html, re.S))
     assert fault_title(dismissed.name) not in rows[str(dismissed.rep)]
     assert fault_title(edited.name) in rows[str(edited.rep)]
     for f in rest:  # not reviewed: not in the report

@@ -114,12 +114,16 @@ _FAULTS: tuple[FaultDef, ...] = (
         "your shoulders rose toward your ears at the top \u2014 keep them down and pull your elbows back",
         short="shrug", chart="rise", paints=("ears",), implied_by=("shrug",), needs_finished_rep=True, priority=3),
     FaultDef(
-        "short_hold", "No squeeze hold at the top", "", "tempo", "tempo", "s", "below", "hold",
+        "short_hold", "No squeeze hold", "", "tempo", "tempo", "s", "below", "hold",
         rules.short_hold,
         "you didn't hold the squeeze at the top \u2014 pause {target_hold:.0f} s with the shoulder blades pinched "
         "before lowering",
         {"shrug": "you didn't hold the top \u2014 pause {target_hold:.0f} s with the shoulders up by your ears "
-                  "before lowering"},
+                  "before lowering",
+         "face_pull": "you didn't hold the squeeze with the rope at your face \u2014 pause {target_hold:.0f} s with "
+                      "the shoulder blades pinched before letting it back",
+         "seated_cable_row": "you didn't hold the squeeze with the handle at your body \u2014 pause "
+                             "{target_hold:.0f} s with the shoulder blades pinched before letting it forward"},
         short="short hold", implied_by=("lat_pulldown",), priority=8),
     FaultDef(
         "rushed_eccentric", "Rushed lowering", "", "tempo", "tempo", "s", "below",
@@ -154,6 +158,7 @@ _FAULTS: tuple[FaultDef, ...] = (
         "asymmetry", "Left/right imbalance", "", "asymmetry", "range", "deg",
         "above", "top", rules.asymmetry,
         "one arm pulled further than the other \u2014 pull both elbows back evenly",
+        {"shrug": "one shoulder rose higher than the other \u2014 lift both shoulders evenly"},
         short="left/right imbalance", paints=("arms",), implied_by=("one_arm_row",), priority=5),
     FaultDef(
         "partial_range", "Partial range of motion", "", "range", "range", "ratio", "below",

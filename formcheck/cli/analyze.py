@@ -41,6 +41,9 @@ def plural(n: int, word: str) -> str:
 
 def print_report(result, stream=None) -> None:
     """The human-readable summary: the verdict, a per-rep table, cues, what could not be measured."""
+    from ..analysis.capabilities import CAPABILITIES
+    from ..analysis.faults import FAULTS
+
     stream = stream or sys.stdout
     d = result.to_dict()
     s, tempo = d["summary"], d["summary"]["tempo"]
@@ -62,16 +65,17 @@ def print_report(result, stream=None) -> None:
     if d["reps"]:
         w(f"{'rep':>3}  {'start':>6}  {'tempo':>15}  faults\n")
         for r in d["reps"]:
-            faults = ", ".join(r["faults"]) or "ok"
+            faults = ", ".join(FAULTS[f].short if f in FAULTS else f for f in r["faults"]) or "clean"
             if r["checks"]:
-                faults += f" (check: {', '.join(r['checks'])})"
+                faults += f" (check: {', '.join(FAULTS[f].short if f in FAULTS else f for f in r['checks'])})"
             if r["partial"]:
                 faults = f"not judged: {r['partial']}"
             w(f"{r['index']:>3}  {r['start_s']:>5.1f}s  {r['tempo']:>15}  {faults}\n")
         w("\n")
     for c in d["cues"]:
         w(f"* {c['text']}\n")
-    missing = [f"{k}: {v['why']}" for k, v in d["measurable"].items() if not v["measurable"]]
+    missing = [f"{CAPABILITIES[k].words if k in CAPABILITIES else k}: {v['why']}"
+               for k, v in d["measurable"].items() if not v["measurable"]]
     if missing:
         w("\nNot measured from this view:\n" + "".join(f"  - {m}\n" for m in missing))
     for msg in d["warnings"]:

@@ -100,5 +100,5 @@ def run(args, stream=None) -> int:
     faults = sum(1 for r in truth["reps"] if r["faults"])
     out.write(f"wrote {target} ({truth['frame_count']} frames, {truth['duration_s']:.2f} s at {truth['fps']:g} fps, "
               f"{truth['width']}x{truth['height']}) and {target.with_suffix('.json')} "
-              f"({len(truth['reps'])} reps, {faults} with scripted faults)\n")
+              f"({len(truth['reps'])} rep{'' if len(truth['reps']) == 1 else 's'}, {faults} with scripted faults)\n")
     return 0

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import asdict
+from collections import deque
+from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 
 from ..tempo import Tempo
+from .cues import CueEvent
 from .session import LiveSession, Overlay
 from .state import LiveState
+
+log = logging.getLogger(__name__)
 
 
 class LatestFrame:
@@ -57,18 +63,24 @@ class LatestFrame:
 class LiveRunner:
     """A live set fed from a media thread (e.g. streamlit-webrtc's), read from a UI thread.
 
-    The :class:`LiveSession` is created lazily by the first :meth:`process` call,
-    on the thread that feeds frames, and never shared with another runner. The
-    UI thread reads :meth:`snapshot` and calls :meth:`finish`; nothing here
-    touches a UI toolkit.
+    The :class:`LiveSession` (and its pose model) is made by :meth:`warm_up` on a
+    background thread as soon as the runner exists, so the first camera frames are
+    analysed instead of waiting for the model to load; without it, the first
+    :meth:`process` call makes it. It is used by one thread at a time and never
+    shared with another runner. The UI thread reads :meth:`snapshot` and
+    :meth:`cues` and calls :meth:`finish`; nothing here touches a UI toolkit.
 
     Args:
         model, exercise, tempo, view, profile: as for :class:`LiveSession`.
         overlay: draws the state on each frame (e.g. :class:`formcheck.render.live_overlay.LiveOverlay`).
+        on_cue: called on the frame thread with each :class:`~formcheck.live.cues.CueEvent` as it is raised
+            (e.g. :meth:`formcheck.live.sound.CueMixer.play`), in the same step as the overlay draws it.
+        warm: load the pose model now on a background thread.
     """
 
     def __init__(self, model: str = "lite", *, exercise: str | None = "auto", tempo: str | None = None,
-                 view: str | None = "auto", profile=None, overlay: Overlay | None = None):
+                 view: str | None = "auto", profile=None, overlay: Overlay | None = None,
+                 on_cue: Callable[[CueEvent], None] | None = None, warm: bool = False):
         from ..pipeline import _check_options
 
         _check_options(exercise, view, model)
@@ -76,8 +88,11 @@ class LiveRunner:
         self.options = {"model": model, "exercise": exercise or "auto", "tempo": tempo or None,
                         "view": view or "auto", "profile": profile}
         self.overlay = overlay
+        self.on_cue = on_cue
         self._lock = threading.Lock()
+        self._make_lock = threading.Lock()
         self._session: LiveSession | None = None
+        self._cues: deque[CueEvent] = deque(maxlen=2000)
         self._state: LiveState | None = None
         self._error: str | None = None
         self._finished = False
@@ -85,6 +100,41 @@ class LiveRunner:
         self.frames_after_finish = 0  # frames offered after finish(): the camera is running again
         self._finish_lock = threading.Lock()
         self._outcome: tuple[str, object] | None = None
+        if warm:
+            threading.Thread(target=self.warm_up, name="formcheck-live-warm-up", daemon=True).start()
+
+    def warm_up(self) -> None:
+        """Make the session and run the pose model once on a blank frame (its first call is the slow one)."""
+        session = self._get_session()
+        if session is not None:
+            try:
+                session.warm_up()
+            except RuntimeError:  # finished meanwhile
+                pass
+
+    def _get_session(self) -> LiveSession | None:
+        """The session, made once (None after an error or once finished)."""
+        with self._make_lock:
+            with self._lock:
+                if self._finished or self._error:
+                    return None
+                if self._session is not None:
+                    return self._session
+            try:
+                session = LiveSession(**self.options, overlay=self.overlay)
+            except Exception as exc:  # e.g. a missing model: show it, keep the video flowing
+                from ..errors import FormcheckError
+
+                with self._lock:
+                    self._error = str(exc) if isinstance(exc, FormcheckError) else \
+                        f"The live analysis could not start ({exc.__class__.__name__}: {exc})."
+                return None
+            with self._lock:
+                if self._finished:
+                    session.close()
+                    return None
+                self._session = session
+            return session
 
     def process(self, rgb: np.ndarray, time_s: float | None = None) -> np.ndarray:
         """Analyse one frame and return the annotated frame (the input unchanged after an error or finish)."""
@@ -94,20 +144,9 @@ class LiveRunner:
                 return rgb
             session = self._session
         if session is None:
-            try:
-                session = LiveSession(**self.options, overlay=self.overlay)
-            except Exception as exc:  # e.g. a missing model: show it, keep the video flowing
-                from ..errors import FormcheckError
-
-                with self._lock:
-                    self._error = str(exc) if isinstance(exc, FormcheckError) else \
-                        f"The live analysis could not start ({exc.__class__.__name__}: {exc})."
+            session = self._get_session()
+            if session is None:
                 return rgb
-            with self._lock:
-                if self._finished:
-                    session.close()
-                    return rgb
-                self._session = session
         try:
             out, state = session.process(rgb, time_s)
         except RuntimeError:  # finished meanwhile
@@ -115,12 +154,26 @@ class LiveRunner:
         with self._lock:
             self._state = state
             self.frames += 1
+            self._cues.extend(state.cues)
+        if self.on_cue is not None:
+            for event in state.cues:
+                try:
+                    self.on_cue(event)
+                except Exception:  # sound must never stop a live set
+                    log.warning("the cue player failed; cues go on silently", exc_info=True)
+                    self.on_cue = None
+                    break
         return out
 
     def snapshot(self) -> LiveState | None:
         """A copy of the latest state (None before the first processed frame)."""
         with self._lock:
-            return None if self._state is None else LiveState(**{**asdict(self._state)})
+            return None if self._state is None else replace(self._state)
+
+    def cues(self) -> list[CueEvent]:
+        """Every cue raised so far (the last 2000), oldest first."""
+        with self._lock:
+            return list(self._cues)
 
     @property
     def error(self) -> str | None:
@@ -129,8 +182,9 @@ class LiveRunner:
 
     @property
     def started(self) -> bool:
+        """The set has begun: a camera frame was analysed (a warmed-up model alone is not a set)."""
         with self._lock:
-            return self._session is not None
+            return self.frames > 0
 
     @property
     def finished(self) -> bool:

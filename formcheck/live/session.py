@@ -6,7 +6,12 @@ the raw poses, and runs the offline analysis causally through
 :class:`formcheck.analysis.online.OnlineAnalysis`: the same rep signal per
 exercise and view, the same segmentation, the same fault rules from the same
 table and the same profile. What it adds is the lifter's view of it: the tempo
-guide, plain messages, and a smoothed skeleton to draw.
+guide, the framing check before the set (:mod:`formcheck.live.framing`), plain
+messages, the cue events to speak (:mod:`formcheck.live.cues`, in
+``LiveState.cues`` and :attr:`LiveSession.cue_log`), and a smoothed skeleton to draw.
+The pose model runs on every frame; the analysis re-reads the recent past at most
+every ``live.analysis_every_s`` (frames in between reuse its reading), which keeps
+the per-frame cost near the pose model's own.
 
 Drawing is not done here: a front door passes ``overlay`` (e.g.
 :class:`formcheck.render.live_overlay.LiveOverlay`), a callable
@@ -24,6 +29,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Callable
 
@@ -35,6 +41,8 @@ from ..analysis.online import OnlineAnalysis, TempoGuide
 from ..errors import PoseDataError
 from ..series import PoseSeries
 from ..tempo import Tempo
+from .cues import CueEvent, CueScheduler
+from .framing import FRAMING_TEXT, check_framing
 from .state import PHASE_VERBS, SHRUG_VERBS, LiveState
 
 log = logging.getLogger(__name__)
@@ -75,7 +83,13 @@ class LiveSession:
 
             estimator = PoseEstimator(model)
         self._est = estimator
+        # The model is closed by close()/finish(), or, for a session dropped without either (a browser tab
+        # closed mid-set), by this finalizer. It holds the estimator itself, so the estimator is never part of
+        # the garbage the cyclic collector clears: MediaPipe's close() waits on a worker thread that exits as
+        # soon as its executor is cleared, and closing from __del__ in such garbage hangs the thread forever.
+        self._release = weakref.finalize(self, _close_estimator, estimator)
         self._closed = False
+        self._warm = False
         max_frames = int(max_minutes * 60 * 60)
         # Raw detections for finish() (the offline pipeline filters them itself).
         self._raw: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque(maxlen=max_frames)
@@ -94,6 +108,13 @@ class LiveSession:
         self._frames = 0
         self.guide: TempoGuide | None = None
         self._guide_rep = 0
+        self._analysed_t = -math.inf
+        self._framed = False
+        self._framed_after_reps = 0  # a rep counted after this many means the set is on: framed
+        self._framing_ok_since: float | None = None
+        self._framing_key = "nobody"
+        self.cue_scheduler = CueScheduler(framing_repeat_s=live.framing_repeat_s, count_max=live.cue_count_max)
+        self.cue_log: deque[CueEvent] = deque(maxlen=10_000)  # every cue raised, oldest first
         self.state = LiveState()
 
     # -- what the analysis uses -------------------------------------------------------------------------------
@@ -127,6 +148,16 @@ class LiveSession:
         self._last_t, self._wall_last = t, now
         return t
 
+    def warm_up(self) -> None:
+        """Run the pose model once on a blank frame before the set: its first call is the slow one (graph set-up),
+        so the set's first frames go straight to the analysis."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this LiveSession is finished; start a new one")
+            if self._frames == 0 and not self._warm:
+                self._est.detect(np.zeros((480, 640, 3), np.uint8), 0.0)
+                self._warm = True
+
     def process(self, rgb: np.ndarray, time_s: float | None = None) -> tuple[np.ndarray, LiveState]:
         """Analyse one RGB frame.
 
@@ -157,7 +188,14 @@ class LiveSession:
             self._frames += 1
             self.online.push(t, xy, world, vis)
             self._update_skeleton(t, xy, vis, (w / self._frame_size[0], h / self._frame_size[1]))
-            state = self._state(t, self.online.update(t), bool(np.isfinite(xy[0, 0])))
+            # The analysis re-reads the recent past at most every analysis_every_s; frames in between reuse its
+            # reading (pose, skeleton, framing and cues still run on every frame).
+            if t - self._analysed_t >= self.online.cfg.analysis_every_s:
+                self._analysed_t = t
+                u = self.online.update(t)
+            else:
+                u = self.online.state
+            state = self._state(t, u, bool(np.isfinite(xy[0, 0])), xy_n, vis)
             self.state = state
             out = rgb
             if self.overlay is not None:
@@ -185,24 +223,49 @@ class LiveSession:
         elif t - self._seen_t > self.online.cfg.lost_after_s:
             self.skeleton = None
 
-    def _state(self, t: float, u, detected: bool) -> LiveState:
+    def _state(self, t: float, u, detected: bool, xy_n: np.ndarray, vis: np.ndarray) -> LiveState:
         exercise = u.exercise
         st = LiveState(time_s=t, detected=detected, reps=u.reps, phase=u.phase, exercise=exercise,
                        view=None if u.view == "auto" else u.view, position=u.position, warnings=list(u.warnings),
                        shrug="shrug" in u.warnings, shrug_rise=u.shrug_rise, last_tempo=u.last_tempo, rep=u.rep,
                        ready=u.ready, shrug_reps=list(self.online.fault_reps.get("shrug", [])))
         st.phase_s = t - u.phase_since_s if u.phase and math.isfinite(u.phase_since_s) else float("nan")
+        live = self.profile.live
         lost = t - self._seen_t
+        self._frame(t, u, detected, lost, xy_n, vis, live)
+        st.framing, st.framed = self._framing_key, self._framed
         if not detected and lost > 0.5:
-            st.message = "Step into view: whole body in frame"
-            if lost > self.online.cfg.lost_after_s:
+            st.message = FRAMING_TEXT["nobody"]
+            if lost > live.lost_after_s:
                 st.phase = ""
-        elif not u.ready:
-            st.message = "Hold still a moment\u2026"
+        elif not st.framed:
+            st.message = FRAMING_TEXT.get(st.framing) or "Hold still a moment\u2026"
         elif u.reps == 0 and not u.phase:
             st.message = "Ready: start your set"
         self._guide(st, t, u)
+        st.cues = self.cue_scheduler.step(st, self.target())
+        self.cue_log.extend(st.cues)
         return st
+
+    def _frame(self, t: float, u, detected: bool, lost: float, xy_n, vis, live) -> None:
+        """The framing check, debounced: framed once the check passes for framing_ok_s with the view decided,
+        or as soon as a rep is counted (the set is on); nobody in view for lost_after_s starts it again."""
+        if detected:
+            self._framing_key = check_framing(xy_n, vis, live, exercise=u.exercise,
+                                              view=u.view if u.ready else None)
+        elif lost > 0.5:
+            self._framing_key = "nobody"
+        if self._framing_key:
+            self._framing_ok_since = None
+        elif self._framing_ok_since is None:
+            self._framing_ok_since = t
+        if not detected and lost > live.lost_after_s and self._framed:
+            self._framed, self._framed_after_reps = False, u.reps
+        if u.reps > self._framed_after_reps:
+            self._framed = True
+        elif (not self._framed and u.ready and self._framing_ok_since is not None
+              and t - self._framing_ok_since >= live.framing_ok_s):
+            self._framed = True
 
     def _guide(self, st: LiveState, t: float, u) -> None:
         target = self.target()
@@ -264,10 +327,7 @@ class LiveSession:
     def _close(self) -> None:
         if not self._closed:
             self._closed = True
-            try:
-                self._est.close()
-            except Exception:  # closing must never hide the result
-                log.debug("closing the estimator failed", exc_info=True)
+            self._release()
 
     def close(self) -> None:
         with self._lock:
@@ -282,3 +342,10 @@ class LiveSession:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _close_estimator(est) -> None:
+    try:
+        est.close()
+    except Exception:  # closing must never hide the result
+        log.debug("closing the estimator failed", exc_info=True)

@@ -36,6 +36,10 @@ class LiveState:
         shrug_reps: reps on which the warning fired.
         last_tempo: the last finished rep's tempo "ecc-pause-conc-hold" (s), or "".
         message: a hint for the lifter ("Step into view", ...), or "".
+        framing: the framing problem in this frame (a key of :data:`formcheck.live.framing.FRAMING_WORDS`,
+            e.g. "feet"), or "" when the lifter is framed.
+        framed: the framing check has passed (or the set is on): the cues coach the set.
+        cues: cue events raised at this frame (:class:`formcheck.live.cues.CueEvent`): what is said now.
         latency_ms: time spent processing this frame.
         fps: frames processed per second (last second).
     """
@@ -61,6 +65,9 @@ class LiveState:
     shrug_reps: list[int] = field(default_factory=list)
     last_tempo: str = ""
     message: str = ""
+    framing: str = ""
+    framed: bool = False
+    cues: list = field(default_factory=list)
     latency_ms: float = 0.0
     fps: float = 0.0
 

@@ -63,7 +63,7 @@ def _rep_rules(result: AnalysisResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["t", "label"])
 
 
-def _panel(lines: pd.DataFrame, title: str, unit_title: str, bands: pd.DataFrame, rules: pd.DataFrame,
+def _panel(lines: pd.DataFrame, title: str | tuple[str, str], unit_title: str, bands: pd.DataFrame, rules: pd.DataFrame,
            faults: pd.DataFrame, x_domain: list[float], width, height: int, *, threshold: float | None = None,
            show_x: bool = False, show_phase_legend: bool = False, show_rep_labels: bool = False,
            series_colors: dict[str, str] | None = None, y_domain: list[float] | None = None):
@@ -111,7 +111,10 @@ def _panel(lines: pd.DataFrame, title: str, unit_title: str, bands: pd.DataFrame
             tooltip=[alt.Tooltip("rep:Q"), alt.Tooltip("label:N", title="fault"),
                      alt.Tooltip("t:Q", title="time (s)", format=".2f")]))
     return alt.layer(*layers).resolve_scale(color="independent", fill="independent").properties(
-        title=alt.TitleParams(title, anchor="start", fontSize=12, fontWeight=600, color="#0f172a"),
+        title=alt.TitleParams(title[0], subtitle=title[1], anchor="start", fontSize=12, fontWeight=600,
+                              color="#0f172a", subtitleColor="#64748b", subtitleFontSize=10.5)
+        if isinstance(title, tuple) else alt.TitleParams(title, anchor="start", fontSize=12, fontWeight=600,
+                                                         color="#0f172a"),
         width=width, height=height)
 
 
@@ -164,11 +167,13 @@ def _min_span_domain(values: np.ndarray, min_span: float, include: tuple[float, 
     return [round(lo - pad, 2), round(hi + pad, 2)]
 
 
-def signals_chart(result: AnalysisResult, *, width: int | str = 800, panel_height: int = 130) -> alt.VConcatChart:
-    """The main signals over time with phases shaded, rep boundaries and faults marked.
+def signal_panels(result: AnalysisResult, *, width: int | str = 800, panel_height: int = 130) -> list:
+    """The signals chart's panels, each a chart of its own (unstyled): a page can size each to its container
+    (Altair's "container" width does not reach into concatenated charts).
 
     Panels: elbow angle (deg); shoulder rise since the rep's start (% of torso length, ear and hip proxies,
-    with the shrug threshold); trunk angle from vertical (deg, only when the view supports it).
+    with the shrug threshold); trunk angle from vertical (deg, only when the view supports it). All share
+    the clip's time axis; the first carries the rep labels, the last the time axis and the phase legend.
 
     Args:
         result: the analysis.
@@ -177,17 +182,13 @@ def signals_chart(result: AnalysisResult, *, width: int | str = 800, panel_heigh
     """
     t = result.series.times_s
     sig = result.signals
-    if not len(t):
-        x_domain = [0.0, 1.0]
-    else:
-        x_domain = [round(float(t[0]), 3), round(float(t[-1]), 3)]
+    x_domain = [round(float(t[0]), 3), round(float(t[-1]), 3)] if len(t) else [0.0, 1.0]
     bands, rules = _phase_bands(result), _rep_rules(result)
-    panels = []
     if sig is None:
         empty = pd.DataFrame(columns=["t", "value", "series", "segment"])
-        return alt.vconcat(_panel(empty, "No signals (no person found)", "", bands, rules,
-                                  _fault_points(result, "none", t, np.zeros(0), 1), x_domain, width, panel_height,
-                                  show_x=True))
+        return [_panel(empty, "No signals (no person found)", "", bands, rules,
+                       _fault_points(result, "none", t, np.zeros(0), 1), x_domain, width, panel_height, show_x=True)]
+    panels = []
     elbow = sig["elbow_angle"]
     panels.append(("elbow", _lines(t, {"elbow angle": elbow}), "Elbow angle", "degrees", elbow, 1.0, None,
                    {"elbow angle": "#0f172a"}, _min_span_domain(elbow, 30.0)))
@@ -195,7 +196,8 @@ def signals_chart(result: AnalysisResult, *, width: int | str = 800, panel_heigh
     thr = shrug_threshold(result) * 100 if result.exercise != "shrug" else None
     rise_both = np.where(np.isfinite(ear) & np.isfinite(hip), np.minimum(ear, hip), np.nan)
     panels.append(("rise", _lines(t, {"ear proxy": ear, "hip proxy": hip}, 100.0),
-                   "Shoulder rise since the rep's start (shrug proxies)", "% of torso length", rise_both, 100.0, thr,
+                   ("Shoulder rise (shrug proxies)", "since each rep's start"), "% of torso length", rise_both, 100.0,
+                   thr,
                    {"ear proxy": "#0d9488", "hip proxy": "#7c3aed"},
                    _min_span_domain(np.concatenate([ear, hip]) * 100, 10.0, (0.0,) + ((thr * 1.5,) if thr else ()))))
     if sig.measurable("trunk_inclination"):
@@ -208,11 +210,45 @@ def signals_chart(result: AnalysisResult, *, width: int | str = 800, panel_heigh
         charts.append(_panel(lines, title, unit, bands, rules, _fault_points(result, key, t, values, scale), x_domain,
                              width, panel_height, threshold=thr_k, show_x=last, show_phase_legend=last,
                              show_rep_labels=k == 0, series_colors=colors, y_domain=y_dom))
-    out = alt.vconcat(*charts, spacing=14).resolve_scale(color="independent", fill="independent")
-    if not sig.measurable("trunk_inclination"):
-        out = out.properties(title=alt.TitleParams(
-            f"Trunk angle is not measurable from a {result.view} view.", anchor="start", fontSize=11,
-            fontWeight="normal", color="#64748b", orient="bottom"))
+    return charts
+
+
+def trunk_note(result: AnalysisResult) -> str | None:
+    """Why the trunk angle panel is missing ("Trunk angle is not measurable from a front view."), or None."""
+    sig = result.signals
+    if sig is None or sig.measurable("trunk_inclination"):
+        return None
+    article = "an" if result.view[:1] in "aeiou" else "a"
+    return f"Trunk angle is not measurable from {article} {result.view} view."
+
+
+def style(chart, *, fit_width: bool = False):
+    """The shared look (font, colours, axes) on a top-level chart.
+
+    Args:
+        fit_width: size the whole chart, axes and legends included, to its container's width, and keep its
+            plot height (a page's "container" width; Streamlit would otherwise fit the height too).
+    """
+    if fit_width:
+        chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return _style(chart)
+
+
+def signals_chart(result: AnalysisResult, *, width: int | str = 800, panel_height: int = 130) -> alt.VConcatChart:
+    """The main signals over time with phases shaded, rep boundaries and faults marked: the panels of
+    :func:`signal_panels` stacked, for a static page (the report).
+
+    Args:
+        result: the analysis.
+        width: chart width in pixels.
+        panel_height: height of each panel in pixels.
+    """
+    out = alt.vconcat(*signal_panels(result, width=width, panel_height=panel_height), spacing=14) \
+        .resolve_scale(color="independent", fill="independent")
+    note = trunk_note(result)
+    if note:
+        out = out.properties(title=alt.TitleParams(note, anchor="start", fontSize=11, fontWeight="normal",
+                                                   color="#64748b", orient="bottom"))
     return _style(out)
 
 
@@ -239,8 +275,8 @@ def tempo_chart(result: AnalysisResult, *, width: int | str = 800) -> alt.LayerC
             if v is not None:
                 rows.append({"rep": f"rep {ra.rep.index}", "phase": p, "seconds": round(float(v), 2),
                              "order": order[p], "row": ra.rep.index})
-    df = pd.DataFrame(rows)
     y_order = (["target"] if has_target else []) + [f"rep {ra.rep.index}" for ra in result.assessed]
+    df = pd.DataFrame(rows, columns=["rep", "phase", "seconds", "order", "row"])
     bar_h = 18
     height = max(60, (bar_h + 8) * len(y_order))
     bars = alt.Chart(df).mark_bar(height=bar_h, stroke="white", strokeWidth=1).encode(
@@ -264,13 +300,14 @@ def tempo_chart(result: AnalysisResult, *, width: int | str = 800) -> alt.LayerC
         tempo = ra.rep.tempo()
         labels.append({"rep": f"rep {ra.rep.index}", "text": ra.rep.tempo_str(),
                        "x": float(sum(v for v in tempo if v is not None))})
-    layers.append(alt.Chart(pd.DataFrame(labels)).mark_text(align="left", dx=5, fontSize=10, color="#334155").encode(
-        y=alt.Y("rep:N", sort=y_order), x="x:Q", text="text:N"))
+    layers.append(alt.Chart(pd.DataFrame(labels, columns=["rep", "text", "x"])).mark_text(
+        align="left", dx=5, fontSize=10, color="#334155").encode(y=alt.Y("rep:N", sort=y_order), x="x:Q",
+                                                                 text="text:N"))
+    title = (f"Tempo per rep against the target {'-'.join(f'{v:g}' for v in result.target_tempo)}" if has_target
+             else "Tempo per rep (no target set)")
     chart = alt.layer(*layers).properties(
         width=width, height=height,
-        title=alt.TitleParams("Tempo per rep against the target " + "-".join(f"{v:g}" for v in result.target_tempo)
-                              if has_target else "Tempo per rep (no target set)",
-                              anchor="start", fontSize=12, fontWeight=600, color="#0f172a"))
+        title=alt.TitleParams(title, anchor="start", fontSize=12, fontWeight=600, color="#0f172a"))
     return _style(chart)
 
 

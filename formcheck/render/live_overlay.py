@@ -77,7 +77,7 @@ class _Painter:
         if st.phase:
             word, col = verbs[st.phase].upper(), theme.PHASE_COLORS.get(st.phase, theme.TEXT)
         else:
-            word, col = ("READY" if st.detected else "STEP INTO VIEW"), theme.MUTED
+            word, col = ("READY" if st.framed else "SET UP" if st.detected else "STEP INTO VIEW"), theme.MUTED
         draw.draw_text(frame, word, x2, y1, self.mid, col, True)
         y = y1 + draw.text_size(word, self.mid, True)[1] + sty.px(4)
         if st.guide_phase:

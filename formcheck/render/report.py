@@ -17,8 +17,9 @@ import cv2
 import numpy as np
 
 from ..result import AnalysisResult
-from .theme import FAULT_KIND, GROUP_NAMES, KIND_COLORS, OK_COLOR, PHASE_COLORS, PHASES, fault_color, \
-    fault_title, format_finding, hex_color
+from .sections import DASH, REP_TABLE_CSS, keyframe_caption, keyframe_order, rep_table_html
+from .theme import FAULT_KIND, GROUP_NAMES, KIND_COLORS, OK_COLOR, PHASE_COLORS, fault_color, fault_title, \
+    format_finding, hex_color
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,22 @@ td.num { white-space: nowrap; }
 .nm b { text-transform: capitalize; }
 .note { background:#eff6ff; border:1px solid #bfdbfe; border-radius:10px; padding:10px 14px; margin: 8px 0; }
 .warn { background:#fffbeb; border:1px solid #fde68a; border-radius:10px; padding:10px 14px; margin: 8px 0; }
-.chart { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 14px; overflow-x:auto;
+.chart { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 14px;
   margin-bottom: 12px; }
 .chart svg { width: 100%%; max-width: 100%%; height: auto; display:block; }
-.frames { display:grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+.chart.narrow { display: none; }
+.frames { display:grid; grid-template-columns: repeat(auto-fill, minmax(min(100%%, 400px), 1fr)); gap: 12px; }
 figure { margin: 0; background: var(--card); border:1px solid var(--line); border-radius: 12px; overflow:hidden; }
 figure img { width: 100%%; height: auto; display:block; background:#000; }
+figure a.zoom { display:block; cursor: zoom-in; }
+figure a.close { display: none; }
+figure:target { position: fixed; inset: 0; z-index: 10; margin: 0; border: none; border-radius: 0;
+  background: rgba(2, 6, 23, .94); display: flex; flex-direction: column; justify-content: center; }
+figure:target a.zoom { cursor: default; }
+figure:target img { max-height: calc(100vh - 90px); object-fit: contain; background: transparent; }
+figure:target figcaption { color: #e2e8f0; text-align: center; }
+figure:target a.close { display: block; position: absolute; top: 8px; right: 14px; color: #fff; font-size: 34px;
+  line-height: 1; text-decoration: none; padding: 6px 10px; }
 figcaption { padding: 8px 12px 10px; font-size: 13px; }
 figcaption b { display:block; }
 figure.fault { border-color: color-mix(in srgb, var(--c) 55%%, white); }
@@ -90,12 +101,12 @@ figure.fault figcaption b { color: var(--c); }
 .legend i { display:inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 5px;
   vertical-align: -1px; background: var(--c); }
 footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1px solid var(--line); padding-top: 14px; }
-.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; border-radius: 12px; }
-@media (max-width: 560px) { .wrap { padding-left: 14px; padding-right: 14px; } h1 { font-size: 21px; }
+@media (max-width: 600px) { .chart.wide { display: none; } .chart.narrow { display: block; } }
+@media (max-width: 560px) { .wrap { padding-left: 12px; padding-right: 12px; } h1 { font-size: 21px; }
   .meta { text-align:left; } .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
   .card { padding: 10px 12px; } .card .v { font-size: 19px; white-space: normal; overflow-wrap: anywhere; }
-  th, td { padding: 7px 8px; } .tempo span { min-width: 1.9em; } .frames { grid-template-columns: 1fr; }
-  .chart { padding: 8px; } .chart svg { min-width: 600px; } }
+  .tempo-grid { grid-template-columns: repeat(2, 1fr); }
+  .chart { padding: 6px; } h2 small { display:block; margin: 2px 0 0; } }
 .coach { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 14px 16px; margin-top: 22px; }
 .coach h2 { margin-top: 0; }
 .coach p { margin: 6px 0; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -119,7 +130,7 @@ def _e(x) -> str:
 
 def _css() -> str:
     return _CSS % {"posture": hex_color(KIND_COLORS["posture"]), "tempo": hex_color(KIND_COLORS["tempo"]),
-                   "range": hex_color(KIND_COLORS["range"]), "ok": hex_color(OK_COLOR)}
+                   "range": hex_color(KIND_COLORS["range"]), "ok": hex_color(OK_COLOR)} + REP_TABLE_CSS
 
 
 def _scoped_svg(svg: str, prefix: str) -> str:
@@ -153,11 +164,7 @@ def image_data_uri(path_or_rgb: str | Path | np.ndarray, max_side: int = THUMB_M
 
 
 def _fmt_s(v) -> str:
-    return "?" if v is None else f"{v:.1f}"
-
-
-def _chip(name: str) -> str:
-    return f'<span class="chip" style="--c:{hex_color(fault_color(name))}">{_e(fault_title(name))}</span>'
+    return DASH if v is None else f"{v:.1f}"
 
 
 def _kept_summary(result: AnalysisResult, keep: Callable[[int, str], bool]) -> dict:
@@ -226,30 +233,7 @@ def _cues(d: dict) -> str:
 
 def _rep_table(result: AnalysisResult, keyframe_ids: Mapping[str, str], keep: Callable[[int, str], bool] | None = None,
                rep_notes: Mapping[int, list[str]] | None = None) -> str:
-    if not result.assessed:
-        return '<p class="note">No reps were found in this clip.</p>'
-    rows = []
-    for ra in result.assessed:
-        r = ra.rep
-        findings = [f for f in ra.findings if keep is None or keep(r.index, f.name)]
-        names = {f.name for f in findings}
-        bad_phase = {"hold": "short_hold" in names, "eccentric": "rushed_eccentric" in names}
-        tempo = "&thinsp;-&thinsp;".join(
-            f'<span class="{"bad" if bad_phase.get(p) else ""}" title="{p}">{_fmt_s(v)}</span>'
-            for p, v in zip(PHASES, r.tempo()))
-        if findings:
-            faults = "".join(
-                f'{_chip(f.name)}<span class="detail">{_e(format_finding(f))} &middot; at {f.worst_s:.1f} s</span>'
-                for f in findings)
-        else:
-            faults = '<span class="chip ok">no faults seen</span>'
-        faults += "".join(f'<span class="repnote">{_e(t)}</span>' for t in (rep_notes or {}).get(r.index, []))
-        frame_link = keyframe_ids.get(f"rep{r.index:02d}_top")
-        rep_cell = f'<a href="#{frame_link}">{r.index}</a>' if frame_link else str(r.index)
-        rows.append(f"<tr><td class=num><b>{rep_cell}</b></td><td class=num>{r.start_s:.1f}\u2013{r.end_s:.1f} s</td>"
-                    f'<td class="num tempo">{tempo}</td><td>{faults}</td></tr>')
-    return ('<div class="table-wrap"><table><thead><tr><th>Rep</th><th>Time</th><th>Tempo (e-p-c-h, s)</th>'
-            f"<th>Faults</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return rep_table_html(result, frame_ids=keyframe_ids, keep=keep, rep_notes=rep_notes)
 
 
 def _not_measurable(d: dict) -> str:
@@ -267,34 +251,46 @@ def _not_measurable(d: dict) -> str:
 
 
 def _keyframes(result: AnalysisResult, keyframes: Mapping[str, Path], ids: Mapping[str, str]) -> str:
+    """Every key frame in rep order (each rep's top, then its faults by time); a tap shows one full screen."""
     findings = {f"rep{ra.rep.index:02d}_{f.name}": f for ra in result.assessed for f in ra.findings}
     figs = []
-
-    def order(item):  # by rep, its top first, then its faults by time
-        name = item[0]
-        f = findings.get(name)
-        return (name[3:5], f is not None, f.worst_s if f is not None else 0.0, name)
-
-    for name, path in sorted(keyframes.items(), key=order):
+    for name in keyframe_order(keyframes, result):
         try:
-            uri = image_data_uri(path)
+            uri = image_data_uri(keyframes[name])
         except OSError as exc:
             log.warning("key frame %s left out of the report: %s", name, exc)
             continue
         rep = int(name[3:5]) if name[3:5].isdigit() else 0
         f = findings.get(name)
+        cap = _e(keyframe_caption(name, result))
+        img = (f'<a class="zoom" href="#{ids[name]}"><img src="{uri}" alt="{cap}"></a>'
+               f'<a class="close" href="#key-frames" aria-label="close">&times;</a>')
         if f is not None:
-            cap = f"<b>Rep {rep}: {_e(fault_title(f.name))}</b>{_e(format_finding(f))} &middot; {f.worst_s:.1f} s"
-            figs.append(f'<figure class="fault" id="{ids[name]}" style="--c:{hex_color(fault_color(f.name))}">'
-                        f'<img src="{uri}" alt="rep {rep}, {_e(f.name)}"><figcaption>{cap}</figcaption></figure>')
+            figs.append(f'<figure class="fault" id="{ids[name]}" style="--c:{hex_color(fault_color(f.name))}">{img}'
+                        f"<figcaption><b>{cap}</b>{_e(format_finding(f))} &middot; {f.worst_s:.1f} s</figcaption>"
+                        "</figure>")
         else:
             ra = next((a for a in result.assessed if a.rep.index == rep), None)
             when = f" &middot; {ra.rep.peak_s:.1f} s" if ra else ""
-            tempo = f"tempo {ra.rep.tempo_str()}" if ra else ""
-            top = "top of the shrug" if result.exercise == "shrug" else "top of the pull"
-            figs.append(f'<figure id="{ids[name]}"><img src="{uri}" alt="rep {rep}, {top}">'
-                        f"<figcaption><b>Rep {rep}: {top}</b>{_e(tempo)}{when}</figcaption></figure>")
+            tempo = f"tempo {_e(ra.rep.tempo_str())}" if ra else ""
+            figs.append(f'<figure id="{ids[name]}">{img}<figcaption><b>{cap}</b>{tempo}{when}</figcaption></figure>')
     return f'<div class="frames">{"".join(figs)}</div>'
+
+
+def phone_charts(result: AnalysisResult, titles) -> dict[str, str]:
+    """The report's charts drawn for a phone (about 340 px wide), by the same titles as the wide ones."""
+    from .charts import chart_svg, signals_chart, tempo_chart
+
+    build = {"Signals over time": lambda: signals_chart(result, width=330, panel_height=105),
+             "Tempo per rep": lambda: tempo_chart(result, width=290)}
+    out = {}
+    for title in titles:
+        if title in build:
+            try:
+                out[title] = chart_svg(build[title]())
+            except Exception as exc:  # the wide chart, scaled down, still shows
+                log.warning("phone chart '%s' left out of the report: %s: %s", title, exc.__class__.__name__, exc)
+    return out
 
 
 def _video(src: str | None, name: str | None) -> str:
@@ -310,7 +306,7 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
                  note: str | None = None, keep_finding: Callable[[int, str], bool] | None = None,
                  cues: list[dict] | None = None, intro_html: str | None = None, title: str | None = None,
                  meta_html: str | None = None, rep_notes: Mapping[int, list[str]] | None = None,
-                 video_src: str | None = None) -> str:
+                 video_src: str | None = None, phone: bool = True) -> str:
     """The report as one self-contained HTML string.
 
     Args:
@@ -326,6 +322,7 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
         title, meta_html: replace the page title and the header's right-hand side (meta_html is trusted HTML).
         rep_notes: rep number -> notes shown in that rep's row.
         video_src: URL of the annotated video (a data URI or a file name beside the report), played in the page.
+        phone: also draw the charts at phone width (shown instead of the wide ones on narrow screens).
     """
     d = result.to_dict()
     if cues is not None:
@@ -370,9 +367,15 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
 {_not_measurable(d)}"""]
     if charts_svg:
         parts.append("<h2>Charts</h2>")
+        narrow = phone_charts(result, list(charts_svg)) if phone else {}
         for k, (name, svg) in enumerate(charts_svg.items()):
-            parts.append(f'<div class="chart" role="img" aria-label="{_e(name)}">{_scoped_svg(svg, f"c{k}")}</div>')
-    parts.append("<h2>Key frames <small>the top of each rep, and each fault at its worst moment</small></h2>")
+            parts.append(f'<div class="chart{" wide" if name in narrow else ""}" role="img" aria-label="{_e(name)}">'
+                         f'{_scoped_svg(svg, f"c{k}")}</div>')
+            if name in narrow:
+                parts.append(f'<div class="chart narrow" role="img" aria-label="{_e(name)}">'
+                             f'{_scoped_svg(narrow[name], f"n{k}")}</div>')
+    parts.append('<h2 id="key-frames">Key frames <small>the top of each rep, and each fault at its worst moment; '
+                 "tap one to enlarge</small></h2>")
     if note:
         parts.append(f'<p class="note">{_e(note)}</p>')
     if keyframes:
