@@ -159,7 +159,8 @@ def run_analysis(src: dict, job: dict, progress=None) -> dict:
     Returns:
         {"result": AnalysisResult, "files": name -> path str, "dir": output folder}.
     """
-    from formcheck.pipeline import analyze
+    from formcheck.pipeline import analyze_series, load_poses
+    from formcheck.video import DEFAULT_MAX_FPS
     from formcheck.render.outputs import write_outputs
 
     options = {k: job[k] for k in ("exercise", "view", "tempo", "model", "start_s", "end_s")}
@@ -168,7 +169,20 @@ def run_analysis(src: dict, job: dict, progress=None) -> dict:
     out = cache.get(key)
     if out is not None and Path(out["dir"]).is_dir():
         return out
-    result = analyze(job["path"], progress=progress, **options)
+    # The poses of the last clip are kept: another exercise, view or tempo is analysed again in a moment,
+    # without a second pose pass (what the "Which exercise?" buttons rely on).
+    poses = st.session_state.setdefault("poses", {})
+    pkey = (job["sha"], job["model"], job["start_s"], job["end_s"])
+    series = poses.get(pkey)
+    if series is None:
+        series = load_poses(job["path"], model=job["model"], start_s=job["start_s"], end_s=job["end_s"],
+                            progress=progress)
+        poses.clear()
+        poses[pkey] = series
+    opts = {**options, "exercise": job["exercise"] or "auto", "view": job["view"] or "auto",
+            "max_fps": DEFAULT_MAX_FPS, "profile": None}  # what analyze() records
+    result = analyze_series(series, exercise=job["exercise"], view=job["view"], tempo=job["tempo"],
+                            options=opts)
     forget_server_paths(result, src["name"])
     if progress is not None:
         progress(-1, 0, 0.0)  # the pose pass is done: now the video and report
@@ -296,6 +310,8 @@ def show_results(out: dict, key: str) -> None:
     st.markdown(f"## {plural(n, 'rep')} · {d['exercise_name']} · {d['view']} view{view_src}")
     verdict = d.get("verdict") if isinstance(d.get("verdict"), str) else s.get("verdict")
     st.markdown(verdict if n and verdict else "No reps found.")
+    if d.get("exercise_unsure"):
+        exercise_choice(d, key)
 
     faults = sum(s["fault_counts"].values())
     target = s.get("tempo_target_str")
@@ -379,6 +395,30 @@ def show_results(out: dict, key: str) -> None:
         for col, (name, label, mime) in zip(cols, downloads):
             col.download_button(label, files[name].read_bytes(), file_name=name, mime=mime, key=f"dl-{key}-{name}",
                                 icon=":material/download:", width="stretch")
+
+
+def choose_exercise(exercise: str) -> None:
+    """Button callback (runs before the rerun, so it may set the Exercise widget): analyse again as it."""
+    ss = st.session_state
+    ss["opt_exercise"] = exercise
+    if ss.get("job"):
+        ss["job"] = {**ss["job"], "exercise": exercise}
+
+
+def exercise_choice(d: dict, key: str) -> None:
+    """The analysis could not tell the exercise apart: say so, and settle it in one tap."""
+    cands = [c for c in d.get("exercise_candidates") or [] if c.get("exercise") in EXERCISES]
+    if not cands:
+        return
+    names = " or ".join(f"**{exercise_label(c['exercise'])}**" for c in cands)
+    with st.container(key="exercise-choice", border=True):
+        st.markdown(f"**Which exercise is this?** It looks like {names}; the checks that depend on the "
+                    "exercise were left out. Tap the right one to check the set as it (no new upload, a few "
+                    "seconds).")
+        cols = st.columns(len(cands))
+        for col, c in zip(cols, cands):
+            col.button(exercise_label(c["exercise"]), key=f"pick-{key}-{c['exercise']}", width="stretch",
+                       on_click=choose_exercise, args=(c["exercise"],), icon=":material/fitness_center:")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -48,13 +48,13 @@ def test_sample_runs_and_shows_reps_once(samples, monkeypatch):
     import formcheck.pipeline
 
     calls = []
-    real = formcheck.pipeline.analyze
+    real = formcheck.pipeline.load_poses
 
-    def counting(*a, **k):
+    def counting(*a, **k):  # the pose pass
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(formcheck.pipeline, "analyze", counting)
+    monkeypatch.setattr(formcheck.pipeline, "load_poses", counting)
     n = len(samples["reps"])
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.radio(key="opt_model").set_value("lite")
@@ -67,6 +67,45 @@ def test_sample_runs_and_shows_reps_once(samples, monkeypatch):
     assert len(calls) == 1
     at.run()  # a rerun (any widget change) shows the same result without redoing the work
     assert f"{n} reps" in _texts(at) and len(calls) == 1
+
+
+def test_unsure_exercise_is_settled_in_one_tap_without_a_second_pose_pass(samples, monkeypatch):
+    """When the analysis cannot tell two exercises apart, the result asks, and a tap analyses the same poses
+    again as the chosen exercise (the unsure case itself is made here: the scripted row is never unsure)."""
+    import formcheck.pipeline
+
+    poses_runs, asked = [], []
+    real_poses, real_series = formcheck.pipeline.load_poses, formcheck.pipeline.analyze_series
+
+    def counting(*a, **k):
+        poses_runs.append(1)
+        return real_poses(*a, **k)
+
+    def unsure(series, **k):
+        asked.append(k.get("exercise"))
+        result = real_series(series, **k)
+        if k.get("exercise") in (None, "auto"):
+            result.exercise_source = "detected"
+            result.exercise_candidates = [{"exercise": "bent_over_row", "name": "Bent-over row", "confidence": 0.5},
+                                          {"exercise": "seated_cable_row", "name": "Seated cable row",
+                                           "confidence": 0.45}]
+        return result
+
+    monkeypatch.setattr(formcheck.pipeline, "load_poses", counting)
+    monkeypatch.setattr(formcheck.pipeline, "analyze_series", unsure)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.radio(key="opt_model").set_value("lite")
+    at.button(key="try_sample").click().run()
+    assert not at.exception, at.exception
+    assert "Which exercise is this?" in _texts(at)
+    picks = [b for b in at.button if b.key and b.key.startswith("pick-")]
+    assert [b.label for b in picks] == ["Bent-over row", "Seated cable row"]
+    picks[1].click().run()
+    assert not at.exception, at.exception
+    assert asked == ["auto", "seated_cable_row"] and len(poses_runs) == 1
+    assert at.selectbox(key="opt_exercise").value == "seated_cable_row"
+    text = _texts(at)
+    assert "· seated cable row ·" in text.lower() and "Which exercise is this?" not in text
 
 
 def test_wrong_file_type_is_explained(samples):
