@@ -76,7 +76,7 @@ def main() -> int:
     clips = json.loads(labels.read_text())["clips"]
     cache = Path(args.poses_cache)
     cache.mkdir(parents=True, exist_ok=True)
-    head = f"{'clip':22s} {'reps':>7s} {'exercise':>28s} {'view':>12s}  {'marked found':14s} {'false alarms':12s} faults (reps)"
+    head = f"{'clip':22s} {'reps':>7s} {'exercise':>44s} {'view':>12s}  {'marked found':14s} {'false alarms':12s} faults (reps)"
     print(head)
     n_exact = n_ex = n_view = 0
     good_reps = false_alarms = tempo_faults = 0
@@ -128,7 +128,7 @@ def main() -> int:
         partial = sum(1 for r in reps if r.get("partial"))
         checks = sum(len(r.get("checks", [])) for r in reps)
         print(f"{c['id']:22s} {d['rep_count']:>3d}/{c['reps']:<2d}{'ok' if ok_count else '!!':>2s}"
-              f" {ex_txt[:26]:>26s}{'ok' if ok_ex else '!!':>2s} {d['view']:>8s}{'ok' if ok_view else '!!':>4s}  "
+              f" {ex_txt[:41]:>41s} {'ok' if ok_ex else '!!':>2s} {d['view']:>8s}{'ok' if ok_view else '!!':>4s}  "
               f"{' '.join(found) or '-':14s} {fa:>2d}/{n_good:<9d} "
               + (", ".join(f"{k} {v}" for k, v in faults.items()) or "none")
               + (f"  ({partial} partial)" if partial else "") + (f"  ({checks} to check)" if checks else ""))
