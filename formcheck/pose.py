@@ -61,7 +61,8 @@ def models_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's content, read in 1 MiB chunks (model checks, batch resume keys)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -93,7 +94,7 @@ def resolve_model(model: str | os.PathLike = DEFAULT_MODEL) -> Path:
         st = path.stat()
         key = (str(path), st.st_size, st.st_mtime)
         if key not in _verified:
-            digest = _sha256(path)
+            digest = file_sha256(path)
             if digest != spec.sha256:
                 raise ModelError(
                     f"The '{name}' pose model at {path} is corrupt or altered (sha256 {digest[:12]}..., "

@@ -8,7 +8,6 @@ when run again. The done-marker (:data:`DONE_MARKER`) is written atomically, aft
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -116,11 +115,9 @@ class JobOptions:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from ..pose import file_sha256  # pose.py imports mediapipe only when a model is created
+
+    return file_sha256(path)
 
 
 def _empty_row(path: Path, out_dir: Path) -> dict:

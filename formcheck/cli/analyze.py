@@ -6,24 +6,15 @@ import sys
 from pathlib import Path
 
 from ..errors import FormcheckError
-from .options import check_time_range, check_writable_dir, fps_arg, model_arg, seconds
+from .options import add_analysis_options, check_time_range, check_writable_dir, fps_arg
 
 
 def add_parser(sub) -> None:
-    from ..analysis.capabilities import EXERCISES, VIEWS
 
     p = sub.add_parser("analyze", help="analyse a row or shrug set: reps, tempo, faults and cues",
                        description="Analyse a set from a video (or a poses .npz from 'formcheck pose').")
     p.add_argument("video", help="video file (mp4, mov, m4v, avi, webm, mkv, animated gif) or poses .npz")
-    p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
-                   help="auto (default) or one of: " + ", ".join(EXERCISES))
-    p.add_argument("--view", default="auto", choices=["auto", *VIEWS], metavar="VIEW",
-                   help="camera view: auto (default), side, front, rear, oblique")
-    p.add_argument("--tempo", default=None, help="target tempo eccentric-pause-concentric-hold, e.g. 3-0-1-1")
-    p.add_argument("--model", type=model_arg, default="full", help="lite | full | heavy | path.task (default full)")
-    p.add_argument("--start", type=seconds, default=None, help="start time in seconds")
-    p.add_argument("--end", type=seconds, default=None, help="end time in seconds")
-    p.add_argument("--profile", default=None, help="JSON file overriding thresholds (see formcheck/profiles)")
+    add_analysis_options(p)
     p.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
     p.add_argument("--out", default=None, help="folder for results.json, reps.csv, poses.npz, report and video")
     p.add_argument("--no-video", action="store_true", help="with --out: skip the annotated video (faster)")

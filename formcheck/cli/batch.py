@@ -14,11 +14,10 @@ import time
 from pathlib import Path
 
 from ..errors import FormcheckError
-from .options import check_writable_dir, fps_arg, model_arg, seconds
+from .options import add_analysis_options, check_writable_dir, fps_arg
 
 
 def add_parser(sub) -> None:
-    from ..analysis.capabilities import EXERCISES, VIEWS
     from ..render.video import DEFAULT_VIDEO_SIZE, VIDEO_SIZES
     from ..video import DEFAULT_MAX_FPS
 
@@ -36,15 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="run on Ray: alone, a local Ray runtime; with an address (e.g. ray://head:10001), join "
                         "that cluster (needs: pip install 'formcheck[cluster]')")
-    p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
-                   help="auto (default) or one of: " + ", ".join(EXERCISES))
-    p.add_argument("--view", default="auto", choices=["auto", *VIEWS], metavar="VIEW",
-                   help="camera view: auto (default), side, front, rear, oblique")
-    p.add_argument("--tempo", default=None, help="target tempo eccentric-pause-concentric-hold, e.g. 3-0-1-1")
-    p.add_argument("--model", type=model_arg, default="full", help="lite | full | heavy | path.task (default full)")
-    p.add_argument("--start", type=seconds, default=None, help="start time in seconds (every clip)")
-    p.add_argument("--end", type=seconds, default=None, help="end time in seconds (every clip)")
-    p.add_argument("--profile", default=None, help="JSON file overriding thresholds (see formcheck/profiles)")
+    add_analysis_options(p, ' (every clip)')
     p.add_argument("--no-video", action="store_true", help="skip the annotated videos (faster)")
     p.add_argument("--video-size", default=DEFAULT_VIDEO_SIZE, choices=list(VIDEO_SIZES),
                    help="annotated video: 720p (default; at most 30 fps), 1080p, or source (original size, "

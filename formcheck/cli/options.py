@@ -76,3 +76,19 @@ def fps_arg(text: str) -> float:
     if not value >= 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected 0 (every frame) or more frames per second, got {text}")
     return value
+
+
+def add_analysis_options(p: argparse.ArgumentParser, every: str = "") -> None:
+    """The options that say how a set is analysed, shared by ``analyze`` and ``batch`` (``every``: a note
+    added to the time options' help, e.g. " (every clip)")."""
+    from ..analysis.capabilities import EXERCISES, VIEWS
+
+    p.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES], metavar="NAME",
+                   help="auto (default) or one of: " + ", ".join(EXERCISES))
+    p.add_argument("--view", default="auto", choices=["auto", *VIEWS], metavar="VIEW",
+                   help="camera view: auto (default), side, front, rear, oblique")
+    p.add_argument("--tempo", default=None, help="target tempo eccentric-pause-concentric-hold, e.g. 3-0-1-1")
+    p.add_argument("--model", type=model_arg, default="full", help="lite | full | heavy | path.task (default full)")
+    p.add_argument("--start", type=seconds, default=None, help=f"start time in seconds{every}")
+    p.add_argument("--end", type=seconds, default=None, help=f"end time in seconds{every}")
+    p.add_argument("--profile", default=None, help="JSON file overriding thresholds (see formcheck/profiles)")
