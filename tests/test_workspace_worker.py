@@ -106,21 +106,49 @@ def test_the_client_report_has_the_coachs_words_and_only_confirmed_findings(anal
     assert "@media print" in html and "<script" not in html
 
 
+def _frames(path) -> list:
+    import av
+
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="gray") for f in c.decode(video=0)]
+
+
 def test_the_report_embeds_the_video_or_zips_it_beside(analysed):
+    """The video sent shows only the findings the report keeps: with findings dismissed or unreviewed it is
+    drawn again without them; once the coach keeps every finding it is the analysis's own video."""
     ws, set_id = analysed
-    video = sets.get_set(ws, set_id)["outputs"] / "annotated.mp4"
+    s = sets.get_set(ws, set_id)
+    video = s["outputs"] / "annotated.mp4"
+    left_out = [f for f in findings(s["result"]) if f.key not in
+                {k for k, d in review.decisions(ws, set_id).items() if d["decision"] != "dismissed"}]
+    assert left_out, "the first report test dismissed one finding and left others unreviewed"
     name, mime, data = report.export(ws, set_id)
     assert name.endswith(".html") and mime == "text/html"
     uri = re.search(rb'<video[^>]+src="data:video/mp4;base64,([^"]+)"', data).group(1)
-    assert base64.b64decode(uri) == video.read_bytes()
+    sent = base64.b64decode(uri)
+    client = report.client_video(ws, set_id)
+    assert client != video and client.name.startswith("annotated-client-") and sent == client.read_bytes()
+    a, b = _frames(video), _frames(client)
+    assert len(a) == len(b) and a[0].shape == b[0].shape  # the same clip, frame for frame
+    differs = [i for i, (x, y) in enumerate(zip(a, b)) if abs(x.astype(int) - y.astype(int)).mean() > 0.5]
+    assert 0 < len(differs) < len(a), "only the frames that drew a left-out finding change"
+    assert report.client_video(ws, set_id) == client  # drawn once per set of kept findings
+
     name, mime, data = report.export(ws, set_id, embed_limit_bytes=1000)
     assert name.endswith(".zip") and mime == "application/zip"
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = sorted(z.namelist())
         stem = names[0].split("/")[0]
         assert names == [f"{stem}/annotated.mp4", f"{stem}/report.html"]
-        assert z.read(f"{stem}/annotated.mp4") == video.read_bytes()
+        assert z.read(f"{stem}/annotated.mp4") == client.read_bytes()
         assert 'src="annotated.mp4"' in z.read(f"{stem}/report.html").decode()
+
+    for f in findings(s["result"]):  # the coach keeps everything: the analysis's own video goes out
+        review.decide(ws, set_id, f.key, "confirmed")
+    assert report.client_video(ws, set_id) == video
+    name, _, data = report.export(ws, set_id)
+    uri = re.search(rb'<video[^>]+src="data:video/mp4;base64,([^"]+)"', data).group(1)
+    assert base64.b64decode(uri) == video.read_bytes()
 
 
 def test_analysing_again_replaces_the_outputs_and_keeps_the_review(analysed):

@@ -8,6 +8,7 @@ data URI when it is small enough to mail, else a zip with the HTML and the MP4 b
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import re
@@ -106,10 +107,47 @@ def file_stem(ws: Workspace, set_id: int) -> str:
     return f"{name}-{s['recorded_on']}-set{set_id}"
 
 
-def export(ws: Workspace, set_id: int, embed_limit_bytes: int = EMBED_LIMIT_BYTES) -> tuple[str, str, bytes]:
-    """(file name, MIME type, bytes): one HTML file with the video embedded, or a zip of the HTML and MP4."""
+def client_video(ws: Workspace, set_id: int) -> Path | None:
+    """The annotated video the client gets: it shows only the findings the report keeps.
+
+    The analysis's own video draws every finding; when the coach dismissed some or left them unreviewed,
+    the video is drawn again from the stored clip without them (once per set of kept findings, kept in the
+    set's outputs folder as ``annotated-client-<tag>.mp4``). None when the set has no annotated video.
+    """
     s = get_set(ws, set_id)
-    video = (s["outputs"] / "annotated.mp4") if s.get("outputs") else None
+    out = s.get("outputs")
+    video = (out / "annotated.mp4") if out else None
+    if video is None or not video.exists():
+        return None
+    result = s["result"]
+    keep = {f.key for f, _ in kept_findings(result, decisions(ws, set_id))}
+    if keep >= {f.key for f in fx.findings(result)}:
+        return video
+    tag = hashlib.sha256(",".join(sorted(keep)).encode()).hexdigest()[:12]
+    path = out / f"annotated-client-{tag}.mp4"
+    if path.exists():
+        return path
+    if not s["clip_file"].exists() or not (out / "poses.npz").exists():
+        return None  # never send a video that shows what the coach dismissed
+    from ..render.video import render_video
+
+    obj = reanalyse_saved(out / "poses.npz", result, analysis_options(get_client(ws, s["client_id"]), s))
+    for ra in obj.assessed:
+        ra.findings = [f for f in ra.findings if fx.finding_key(ra.rep.index, f.name) in keep]
+    tmp = out / f".{path.stem}.part.mp4"
+    try:
+        render_video(obj, s["clip_file"], tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def export(ws: Workspace, set_id: int, embed_limit_bytes: int = EMBED_LIMIT_BYTES) -> tuple[str, str, bytes]:
+    """(file name, MIME type, bytes): one HTML file with the video embedded, or a zip of the HTML and MP4.
+    The video shows the kept findings only (:func:`client_video`)."""
+    s = get_set(ws, set_id)
+    video = client_video(ws, set_id) if s.get("outputs") else None
     stem = file_stem(ws, set_id)
     if video is None or not video.exists():
         return f"{stem}.html", "text/html", build(ws, set_id).encode("utf-8")
