@@ -299,7 +299,8 @@ def about() -> None:
 
 def show_results(out: dict, key: str) -> None:
     """Scorecard, cues, video, charts, per-rep table, key frames and downloads for one analysis."""
-    from formcheck.render.sections import DASH, REP_TABLE_CSS, keyframe_caption, keyframe_order, rep_table_html
+    from formcheck.render.sections import (DASH, REP_TABLE_CSS, exercise_words, keyframe_caption, keyframe_order,
+                                           rep_table_html)
 
     result = out["result"]
     files = {k: Path(v) for k, v in out["files"].items()}
@@ -307,7 +308,8 @@ def show_results(out: dict, key: str) -> None:
     s = d["summary"]
     n = d["rep_count"]
     view_src = "" if d["view_source"] == "given" else " (detected)"
-    st.markdown(f"## {plural(n, 'rep')} · {d['exercise_name']} · {d['view']} view{view_src}")
+    # An unsure exercise reads as a question until the lifter picks one (exercise_choice below).
+    st.markdown(f"## {plural(n, 'rep')} · {exercise_words(d)} · {d['view']} view{view_src}")
     verdict = d.get("verdict") if isinstance(d.get("verdict"), str) else s.get("verdict")
     st.markdown(verdict if n and verdict else "No reps found.")
     if d.get("exercise_unsure"):
@@ -413,8 +415,8 @@ def exercise_choice(d: dict, key: str) -> None:
     names = " or ".join(f"**{exercise_label(c['exercise'])}**" for c in cands)
     with st.container(key="exercise-choice", border=True):
         st.markdown(f"**Which exercise is this?** It looks like {names}; the checks that depend on the "
-                    "exercise were left out. Tap the right one to check the set as it (no new upload, a few "
-                    "seconds).")
+                    "exercise were left out. Tap the right one to check the set as it (no new upload: the poses "
+                    "already found are used again).")
         cols = st.columns(len(cands))
         for col, c in zip(cols, cands):
             col.button(exercise_label(c["exercise"]), key=f"pick-{key}-{c['exercise']}", width="stretch",

@@ -98,6 +98,7 @@ def test_unsure_exercise_is_settled_in_one_tap_without_a_second_pose_pass(sample
     at.button(key="try_sample").click().run()
     assert not at.exception, at.exception
     assert "Which exercise is this?" in _texts(at)
+    assert "bent-over row or seated cable row?" in _texts(at)  # the header asks too, it does not guess
     picks = [b for b in at.button if b.key and b.key.startswith("pick-")]
     assert [b.label for b in picks] == ["Bent-over row", "Seated cable row"]
     picks[1].click().run()

@@ -314,3 +314,22 @@ def test_browser_opens_report_without_leaving_localhost(analysed, served, page):
     broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length")
     assert broken == 0
     assert page.evaluate("document.images.length") == len(list((out / "keyframes").glob("*.png")))
+
+
+def test_an_unsure_exercise_is_a_question_in_the_report(analysed):
+    """The report names both candidates as a question; it never states the first guess as a fact."""
+    import copy
+
+    from formcheck.render.report import build_report
+
+    result = copy.copy(analysed[0])
+    result.exercise_source = "detected"
+    result.exercise_candidates = [{"exercise": "bent_over_row", "name": "bent-over row", "confidence": 0.5},
+                                  {"exercise": "chest_supported_row", "name": "chest-supported row",
+                                   "confidence": 0.45}]
+    text = build_report(result)
+    assert "<title>Bent-over row or chest-supported row? \u2014 form report \u00b7 row.mp4</title>" in text
+    assert '<div class="s">bent-over row or chest-supported row?</div>' in text
+    plain = build_report(analysed[0])
+    assert "<title>Bent-over row \u2014 form report \u00b7 row.mp4</title>" in plain
+    assert " or chest-supported" not in plain

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ..result import AnalysisResult
-from .sections import DASH, REP_TABLE_CSS, keyframe_caption, keyframe_order, rep_table_html
+from .sections import DASH, REP_TABLE_CSS, exercise_words, keyframe_caption, keyframe_order, rep_table_html
 from .theme import FAULT_KIND, GROUP_NAMES, KIND_COLORS, OK_COLOR, PHASE_COLORS, fault_color, fault_title, \
     format_finding, hex_color
 
@@ -202,7 +202,7 @@ def _summary(result: AnalysisResult, d: dict, keep: Callable[[int, str], bool] |
     return f"""
 <div class="cards">
   <div class="card"><div class="k">Set</div><div class="v">{n} rep{'s' if n != 1 else ''}</div>
-    <div class="s">{_e(d['exercise_name'])}</div></div>
+    <div class="s">{_e(exercise_words(d))}</div></div>
   <div class="card"><div class="k">Clean reps</div><div class="v">{clean} of {s["judged_reps"]}</div>
     <div class="s">{faults} fault{'s' if faults != 1 else ''} found</div></div>
   <div class="card"><div class="k">Average tempo</div><div class="v">{_e(s['tempo_average_str'])}</div>
@@ -337,7 +337,8 @@ def build_report(result: AnalysisResult, *, charts_svg: Mapping[str, str] | None
     span = ""
     if video.get("analysed_from_s") is not None:
         span = f"{video['analysed_from_s']:.1f}\u2013{video['analysed_to_s']:.1f} s"
-    title = title or f"{d['exercise_name'][:1].upper()}{d['exercise_name'][1:]} \u2014 form report"
+    shown = exercise_words(d)
+    title = title or f"{shown[:1].upper()}{shown[1:]} \u2014 form report"
     if meta_html is None:
         meta_html = (f"<b>{_e(src)}</b><br>{_e(span)} &middot; {video.get('fps', 0):.3g} fps &middot;\n    "
                      f"{video.get('width', '?')}&times;{video.get('height', '?')}")

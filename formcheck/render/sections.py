@@ -17,6 +17,16 @@ from ..result import AnalysisResult
 from .theme import OK_COLOR, fault_color, fault_title, format_finding, hex_color
 
 DASH = "\u2014"
+
+
+def exercise_words(d: dict) -> str:
+    """The exercise as a result names it, in plain words: a question naming the candidates when the
+    analysis was unsure ("bent-over row or chest-supported row?"), so no page states a guess as a fact."""
+    from ..analysis.capabilities import EXERCISES
+
+    if d.get("exercise_unsure") and d.get("exercise_candidates"):
+        return " or ".join(EXERCISES.get(c["exercise"], c["exercise"]) for c in d["exercise_candidates"]) + "?"
+    return d["exercise_name"]
 PHASES = ("eccentric", "pause", "concentric", "hold")
 _TEMPO_FAULT_PHASE = {"short_hold": "hold", "rushed_eccentric": "eccentric"}
 #: What a finding's or a rep's status is called in the table.
