@@ -333,3 +333,42 @@ def test_an_unsure_exercise_is_a_question_in_the_report(analysed):
     plain = build_report(analysed[0])
     assert "<title>Bent-over row \u2014 form report \u00b7 row.mp4</title>" in plain
     assert " or chest-supported" not in plain
+
+
+def test_the_frame_stash_spares_the_second_decode_and_changes_nothing_else(clip, analysed, tmp_path, monkeypatch):
+    """With a stash the clip is decoded once (the pose pass), the result is the same, and the annotated video
+    has the same frames as one drawn on a second decode, within the stash's visually lossless encoding."""
+    import formcheck.video
+    from formcheck.render.outputs import frame_stash
+
+    passes = []
+    real = formcheck.video.FileSource._decode
+
+    def counting(self):
+        passes.append(self.keep_size)
+        return real(self)
+
+    monkeypatch.setattr(formcheck.video.FileSource, "_decode", counting)
+    with frame_stash(True, "720p", clip) as stash:
+        result = analyze(clip, stash=stash)
+        assert stash.complete and stash.size == (640, 480) and len(stash.indices) == result.video["frames"]
+        stashed_file = stash._path
+        assert stashed_file.exists()
+        write_outputs(result, tmp_path / "b", video=True, source=clip, stash=stash)
+    assert not stashed_file.exists()  # the temporary file goes with the context
+    assert passes == [(640, 480)], "one decode: the pose pass, keeping the frames at the video's size"
+    assert result.to_json() == analysed[0].to_json()
+    _, with_stash = _decode(tmp_path / "b" / "annotated.mp4")
+    _, decoded = _decode(analysed[1] / "annotated.mp4")
+    assert len(with_stash) == len(decoded)
+    diff = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(with_stash, decoded)]
+    assert max(diff) < 2.0, f"mean difference per frame up to {max(diff):.2f} levels"
+    assert sorted(p.name for p in (tmp_path / "b" / "keyframes").iterdir()) == \
+        sorted(p.name for p in (analysed[1] / "keyframes").iterdir())
+
+    passes.clear()  # a stash that does not hold frames of the video's size is not used: the source is decoded
+    with frame_stash(True, "720p", clip) as stash:
+        result = analyze(clip, stash=stash)
+        stash.size = (320, 240)
+        write_outputs(result, tmp_path / "c", video=True, source=clip, stash=stash)
+    assert len(passes) == 2 and (tmp_path / "c" / "annotated.mp4").exists()
