@@ -31,7 +31,7 @@ def run_analysis(src: dict, job: dict, progress=None) -> dict:
     """
     from formcheck.pipeline import analyze_series, load_poses
     from formcheck.video import DEFAULT_MAX_FPS
-    from formcheck.render.outputs import frame_stash, write_outputs
+    from formcheck.render.outputs import write_outputs
 
     options = {k: job[k] for k in ("exercise", "view", "tempo", "model", "start_s", "end_s")}
     cache = st.session_state.setdefault("analyses", {})
@@ -44,23 +44,21 @@ def run_analysis(src: dict, job: dict, progress=None) -> dict:
     poses = st.session_state.setdefault("poses", {})
     pkey = (job["sha"], job["model"], job["start_s"], job["end_s"])
     series = poses.get(pkey)
-    # A new pose pass keeps its frames for the annotated video (the clip is decoded once, not twice).
-    with frame_stash(series is None, "720p", job["path"]) as stash:
-        if series is None:
-            series = load_poses(job["path"], model=job["model"], start_s=job["start_s"], end_s=job["end_s"],
-                                progress=progress, stash=stash)
-            poses.clear()
-            poses[pkey] = series
-        opts = {**options, "exercise": job["exercise"] or "auto", "view": job["view"] or "auto",
-                "max_fps": DEFAULT_MAX_FPS, "profile": None}  # what analyze() records
-        result = analyze_series(series, exercise=job["exercise"], view=job["view"], tempo=job["tempo"],
-                                options=opts)
-        forget_server_paths(result, src["name"])
-        if progress is not None:
-            progress(-1, 0, 0.0)  # the pose pass is done: now the video and report
-        tag = hashlib.sha256(repr(options).encode()).hexdigest()[:12]
-        out_dir = session_dir() / "results" / f"{job['sha'][:16]}-{tag}"
-        files = write_outputs(result, out_dir, video=True, source=job["path"], stash=stash)
+    if series is None:
+        series = load_poses(job["path"], model=job["model"], start_s=job["start_s"], end_s=job["end_s"],
+                            progress=progress)
+        poses.clear()
+        poses[pkey] = series
+    opts = {**options, "exercise": job["exercise"] or "auto", "view": job["view"] or "auto",
+            "max_fps": DEFAULT_MAX_FPS, "profile": None}  # what analyze() records
+    result = analyze_series(series, exercise=job["exercise"], view=job["view"], tempo=job["tempo"],
+                            options=opts)
+    forget_server_paths(result, src["name"])
+    if progress is not None:
+        progress(-1, 0, 0.0)  # the pose pass is done: now the video and report
+    tag = hashlib.sha256(repr(options).encode()).hexdigest()[:12]
+    out_dir = session_dir() / "results" / f"{job['sha'][:16]}-{tag}"
+    files = write_outputs(result, out_dir, video=True, source=job["path"])
     out = {"result": result, "files": {k: str(v) for k, v in files.items()}, "dir": str(out_dir)}
     cache[key] = out
     while len(cache) > MAX_CACHED_ANALYSES:  # the oldest first (dicts keep insertion order)

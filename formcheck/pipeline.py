@@ -45,9 +45,8 @@ def _user_profile(profile) -> dict | None:
 
 def load_poses(path: str | Path, *, model: str = DEFAULT_MODEL, start_s: float | None = None,
                end_s: float | None = None, progress: ProgressFn | None = None,
-               max_fps: float | None = DEFAULT_MAX_FPS, stash=None) -> PoseSeries:
-    """A PoseSeries from a video (runs the pose model) or from a saved .npz (trimmed to start/end).
-    ``stash``: a :class:`formcheck.framestash.FrameStash` the pose pass keeps the frames in (videos only)."""
+               max_fps: float | None = DEFAULT_MAX_FPS) -> PoseSeries:
+    """A PoseSeries from a video (runs the pose model) or from a saved .npz (trimmed to start/end)."""
     p = Path(path)
     if p.suffix.lower() == ".npz":
         series = PoseSeries.load(p)
@@ -60,8 +59,7 @@ def load_poses(path: str | Path, *, model: str = DEFAULT_MODEL, start_s: float |
             series = series.select(keep)
             series.source.update({"start_s": start_s, "end_s": end_s})
         return series
-    return estimate_video(p, model=model, start_s=start_s, end_s=end_s, progress=progress, max_fps=max_fps,
-                          stash=stash)
+    return estimate_video(p, model=model, start_s=start_s, end_s=end_s, progress=progress, max_fps=max_fps)
 
 
 def analyze_series(series: PoseSeries, *, exercise: str | None = None, view: str | None = None,
@@ -142,8 +140,7 @@ def _candidates(a) -> list[dict]:
 def analyze(path: str | Path, *, exercise: str | None = None, view: str | None = None,
             tempo: str | tuple | None = None, model: str = DEFAULT_MODEL, start_s: float | None = None,
             end_s: float | None = None, profile: str | Path | dict | None = None,
-            progress: ProgressFn | None = None, max_fps: float | None = DEFAULT_MAX_FPS,
-            stash=None) -> AnalysisResult:
+            progress: ProgressFn | None = None, max_fps: float | None = DEFAULT_MAX_FPS) -> AnalysisResult:
     """Analyse a row or shrug set from a video file or a saved poses .npz.
 
     Args:
@@ -157,8 +154,6 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
         progress: called as progress(frames_done, frames_expected, elapsed_s).
         max_fps: analyse about this many frames per second at most (60 fps phone clips: every 2nd frame,
             times exact); None or 0: every frame.
-        stash: a :class:`formcheck.framestash.FrameStash` to keep the analysed frames in for the annotated
-            video (pass the same to :func:`formcheck.render.outputs.write_outputs`: the clip is decoded once).
 
     Raises:
         FormcheckError: bad input, with a message saying what to do.
@@ -175,8 +170,7 @@ def analyze(path: str | Path, *, exercise: str | None = None, view: str | None =
             raise OptionError(f"{name} must be a number of seconds, 0 or more; got {value!r}.")
     Tempo.parse(tempo)
     user = _user_profile(profile)  # fail before the slow pose pass
-    series = load_poses(path, model=model, start_s=start_s, end_s=end_s, progress=progress, max_fps=max_fps,
-                        stash=stash)
+    series = load_poses(path, model=model, start_s=start_s, end_s=end_s, progress=progress, max_fps=max_fps)
     opts = {"exercise": exercise or "auto", "view": view or "auto", "tempo": tempo, "model": model,
             "start_s": start_s, "end_s": end_s, "max_fps": max_fps,
             "profile": str(profile) if isinstance(profile, (str, Path)) else None}

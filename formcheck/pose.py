@@ -346,7 +346,7 @@ def warm_up(model: str | os.PathLike = DEFAULT_MODEL) -> Path:
 def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start_s: float | None = None,
                    end_s: float | None = None, max_side: int | None = DEFAULT_MAX_SIDE,
                    max_fps: float | None = DEFAULT_MAX_FPS, progress: ProgressFn | None = None,
-                   back_contour: bool = True, stash=None) -> PoseSeries:
+                   back_contour: bool = True) -> PoseSeries:
     """Decode a video file and return its PoseSeries (the offline pose stage of the pipeline).
 
     Args:
@@ -358,8 +358,6 @@ def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start
             every 8th); None or 0 analyses every frame. Times are the container times of the frames analysed.
         progress: called as progress(frames_done, frames_expected, elapsed_s).
         back_contour: measure the back's outline on the person mask each frame (see :class:`PoseEstimator`).
-        stash: a :class:`formcheck.framestash.FrameStash` to keep the analysed frames in at the annotated
-            video's size (the render then decodes nothing again); None: keep nothing.
 
     Returns:
         The series; ``fps`` is the video's own rate, ``source`` holds ``stride`` (1: every frame),
@@ -370,13 +368,7 @@ def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start
     """
     from .video import open_video
 
-    keep = False
-    if stash is not None:
-        from .video import probe
-
-        head = probe(path)
-        keep = stash.decoder_max_side(head.width, head.height)
-    source = open_video(path, start_s=start_s, end_s=end_s, max_side=max_side, max_fps=max_fps, keep_max_side=keep)
+    source = open_video(path, start_s=start_s, end_s=end_s, max_side=max_side, max_fps=max_fps)
     info = source.info
     expected = info.frame_count
     if expected and (start_s or end_s):
@@ -389,8 +381,6 @@ def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start
     def frames():  # each frame also goes past the shot watcher (cuts and frozen stills, for the set finder)
         for fr in source:
             shots.feed(fr.time_s, fr.image)
-            if stash is not None and fr.keep is not None:
-                stash.add(fr.index, fr.time_s, fr.keep)
             yield fr
 
     with PoseEstimator(model, back_contour=back_contour) as est, source:
@@ -400,8 +390,6 @@ def estimate_video(path: str | os.PathLike, *, model: str = DEFAULT_MODEL, start
                                  "analysed_fps": round(source.analysed_fps, 3)},
                          expected_frames=expected, progress=progress)
     series.source.update(shots.result())
-    if stash is not None:
-        stash.finish()
     problems = source.decode_problems()
     if problems:  # the pipeline turns this into a warning (formcheck.damage.describe)
         log.info("%s: %d frames could not be decoded", Path(path).name, problems["missing_frames"])

@@ -29,7 +29,6 @@ import numpy as np
 
 from .damage import DecodeWatch
 from .errors import OptionError, VideoError
-from .framesize import decoder_max_side, inference_size, output_size  # noqa: F401 (sizes: framesize.py)
 from .stride import FramePicker, frame_stride
 
 log = logging.getLogger(__name__)
@@ -78,13 +77,11 @@ class Frame:
             first frame, also when ``start_s`` skips ahead).
         time_s: presentation time in seconds on the file's own clock (first frame ~0).
         image: RGB uint8 array (H, W, 3).
-        keep: the same picture at the source's ``keep_size`` (the annotated video's size), or None.
     """
 
     index: int
     time_s: float
     image: np.ndarray
-    keep: np.ndarray | None = None
 
 
 def _check_path(path: str | Path) -> Path:
@@ -223,6 +220,17 @@ def probe(path: str | Path) -> VideoInfo:
         container.close()
 
 
+def inference_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """Size to resize a (width, height) frame to so its long side is <= max_side (even numbers)."""
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    # Rounding to even numbers may go up by one pixel; never past max_side (an odd max_side would be exceeded).
+    limit = max(2, max_side - max_side % 2)
+    return (min(limit, max(2, int(round(width * scale / 2)) * 2)),
+            min(limit, max(2, int(round(height * scale / 2)) * 2)))
+
+
 class FileSource:
     """Iterate the frames of a video file, oriented, trimmed, strided and resized.
 
@@ -236,9 +244,6 @@ class FileSource:
         prefetch: frames decoded ahead in the background thread (0: decode in the caller's thread).
         max_fps: keep about this many frames per second at most (every ``stride``-th frame, see
             :func:`frame_stride`); None or 0 keeps every frame.
-        keep_max_side: also give each frame at the size ``open_video(max_side=keep_max_side)`` would decode
-            it (``Frame.keep``, scaled from the same decoded picture the same way), so a later pass needs no
-            second decode (the annotated video: :class:`formcheck.framestash.FrameStash`). None: no copy.
 
     Attributes:
         stride: 1 when every frame is kept, else n (about every n-th frame is kept).
@@ -246,8 +251,7 @@ class FileSource:
     """
 
     def __init__(self, path: str | Path, *, start_s: float | None = None, end_s: float | None = None,
-                 max_side: int | None = None, prefetch: int = 8, max_fps: float | None = None,
-                 keep_max_side: int | None | bool = False):
+                 max_side: int | None = None, prefetch: int = 8, max_fps: float | None = None):
         for name, value in (("--start", start_s), ("--end", end_s)):
             if value is not None and not (isinstance(value, numbers.Real) and math.isfinite(value)):
                 raise OptionError(f"{name} must be a number of seconds such as 12.5, got {value!r}.")
@@ -266,9 +270,6 @@ class FileSource:
         self.start_s = start_s
         self.end_s = end_s
         self.size = inference_size(self.info.width, self.info.height, max_side)
-        # keep_max_side=False: no second size; None or a number: as max_side would give it.
-        self.keep_size = None if keep_max_side is False else inference_size(self.info.width, self.info.height,
-                                                                            keep_max_side)
         self.prefetch = prefetch
         if max_fps is not None and max_fps < 0:
             raise OptionError(f"--max-fps must be 0 (every frame) or more, got {max_fps}.")
@@ -294,7 +295,6 @@ class FileSource:
         rot = self.info.rotation_deg
         # Size to ask swscale for, in the *stored* orientation.
         out_w, out_h = self.size if rot not in (90, 270) else self.size[::-1]
-        keep_wh = None if self.keep_size is None else (self.keep_size if rot not in (90, 270) else self.keep_size[::-1])
         if self.start_s:
             try:
                 container.seek(int(max(0.0, self.start_s - 1.0) / tb) + (stream.start_time or 0),
@@ -313,7 +313,6 @@ class FileSource:
         # Resize in YUV 4:2:0 first, then convert the small frame to RGB: one combined swscale call
         # costs ~3.7 ms per 1080p frame, the two steps ~1.4 ms (benchmarks/RESULTS.md).
         scale_yuv, to_rgb = VideoReformatter(), VideoReformatter()
-        keep_yuv, keep_rgb = VideoReformatter(), VideoReformatter()
         picker = FramePicker(stream, fps, self.stride, t0, self.start_s) if self.stride > 1 else None
         try:
             # Skips (and counts) what cannot be decoded; packets the picker does not need are never decoded.
@@ -343,11 +342,11 @@ class FileSource:
                 if picker is not None and not picker.keep(index):
                     continue
                 last_t = t
-                keep = None
-                if keep_wh is not None:  # the same steps as a decode at that size (see _scaled)
-                    keep = _rotate(_scaled(frame, keep_wh, keep_yuv, keep_rgb), rot)
-                img = _scaled(frame, (out_w, out_h), scale_yuv, to_rgb)
-                yield Frame(index, t, _rotate(img, rot), keep)
+                if (frame.width, frame.height) != (out_w, out_h) and frame.format.name.startswith(("yuv", "nv")):
+                    frame = scale_yuv.reformat(frame, out_w, out_h, "yuv420p", dst_color_range=frame.color_range,
+                                               threads=1)
+                img = to_rgb.reformat(frame, out_w, out_h, "rgb24", threads=1).to_ndarray()
+                yield Frame(index, t, _rotate(img, rot))
         except av.error.FFmpegError as exc:
             if last_t is None:
                 raise VideoError(
@@ -416,14 +415,6 @@ class FileSource:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _scaled(frame, size: tuple[int, int], scale_yuv, to_rgb) -> np.ndarray:
-    """A decoded picture as RGB at ``size`` (stored orientation): resized in YUV 4:2:0 first, then converted."""
-    w, h = size
-    if (frame.width, frame.height) != (w, h) and frame.format.name.startswith(("yuv", "nv")):
-        frame = scale_yuv.reformat(frame, w, h, "yuv420p", dst_color_range=frame.color_range, threads=1)
-    return to_rgb.reformat(frame, w, h, "rgb24", threads=1).to_ndarray()
 
 
 def open_video(path: str | Path, **kwargs) -> FileSource:

@@ -161,15 +161,12 @@ def _analyse(path: Path, out_dir: Path, opts: JobOptions, progress: JobProgress 
 
     pose_progress = (lambda done, total, _elapsed: progress("pose", done, total)) if progress else None
     video_progress = (lambda done, total, _elapsed: progress("video", done, total)) if progress else None
-    from ..render.outputs import frame_stash
-
-    source = None if path.suffix.lower() == ".npz" else path
-    with frame_stash(opts.video, opts.video_size, source) as stash:  # one decode of the clip, not two
-        result = formcheck.analyze(path, exercise=opts.exercise, view=opts.view, tempo=opts.tempo, model=opts.model,
-                                   start_s=opts.start_s, end_s=opts.end_s, profile=opts.profile,
-                                   progress=pose_progress, max_fps=opts.max_fps or None, stash=stash)
-        written = formcheck.write_outputs(result, out_dir, video=opts.video, source=source,
-                                          video_size=opts.video_size, progress=video_progress, stash=stash)
+    result = formcheck.analyze(path, exercise=opts.exercise, view=opts.view, tempo=opts.tempo, model=opts.model,
+                               start_s=opts.start_s, end_s=opts.end_s, profile=opts.profile,
+                               progress=pose_progress, max_fps=opts.max_fps or None)
+    is_poses = path.suffix.lower() == ".npz"
+    written = formcheck.write_outputs(result, out_dir, video=opts.video, source=None if is_poses else path,
+                                      video_size=opts.video_size, progress=video_progress)
     d = result.to_dict()
     s = d["summary"]
     return {"verdict": s["verdict"], "rep_count": d["rep_count"], "clean_reps": s["clean_reps"],

@@ -84,25 +84,22 @@ def cmd_analyze(args) -> int:
 
         check_writable_dir(Path(args.out), "the results")
         check_output_folder(args.out, [args.video])  # before the slow pose pass: never write over the input
-    from ..render import outputs
+    bar = ProgressBar("pose")
+    try:
+        result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,
+                         start_s=args.start, end_s=args.end, profile=args.profile, max_fps=args.max_fps or None,
+                         progress=None if args.json and not sys.stderr.isatty() else bar)
+    finally:
+        bar.finish()
+    written, write_error = {}, None
+    if args.out:
+        from ..render import outputs
 
-    source = None if str(args.video).lower().endswith(".npz") else args.video
-    # The pose pass keeps its frames for the annotated video (one decode of the clip, not two).
-    with outputs.frame_stash(bool(args.out) and not args.no_video, args.video_size, source) as stash:
-        bar = ProgressBar("pose")
         try:
-            result = analyze(args.video, exercise=args.exercise, view=args.view, tempo=args.tempo, model=args.model,
-                             start_s=args.start, end_s=args.end, profile=args.profile, max_fps=args.max_fps or None,
-                             progress=None if args.json and not sys.stderr.isatty() else bar, stash=stash)
-        finally:
-            bar.finish()
-        written, write_error = {}, None
-        if args.out:
-            try:
-                written = outputs.write_outputs(result, args.out, video=not args.no_video, video_size=args.video_size,
-                                                source=source, stash=stash)
-            except OSError as exc:  # e.g. the disk filled up: still show the finished analysis
-                write_error = exc
+            written = outputs.write_outputs(result, args.out, video=not args.no_video, video_size=args.video_size,
+                                            source=None if str(args.video).endswith(".npz") else args.video)
+        except OSError as exc:  # e.g. the disk filled up: still show the finished analysis
+            write_error = exc
     if args.json:
         sys.stdout.write(result.to_json() + "\n")
     else:

@@ -102,24 +102,8 @@ def _publish(stage: Path, out: Path, staged: dict[str, Path]) -> dict[str, Path]
     return final
 
 
-def frame_stash(video: bool, video_size: str, source: str | Path | None):
-    """The :class:`formcheck.framestash.FrameStash` to give the analysis and then :func:`write_outputs` when the
-    annotated video will be drawn from a video file (a context manager: the temporary file goes at its end);
-    a do-nothing context giving None otherwise."""
-    import contextlib
-
-    from ..framestash import FrameStash
-    from .video import video_limits
-
-    if not video or source is None or str(source).lower().endswith(".npz"):
-        return contextlib.nullcontext(None)
-    limits = video_limits(video_size)
-    return FrameStash(limits["max_side"], limits["max_short_side"])
-
-
 def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = True,
-                  source: str | Path | None = None, video_size: str = "720p", progress=None,
-                  stash=None) -> dict[str, Path]:
+                  source: str | Path | None = None, video_size: str = "720p", progress=None) -> dict[str, Path]:
     """Write everything for one analysis into out_dir and return name -> path.
 
     Names: 'results.json', 'reps.csv', 'poses.npz', 'annotated.mp4' (when rendered), 'keyframes' (the
@@ -136,8 +120,6 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
         video_size: "720p" (default: long side at most 1280 px, short side 720, at most 30 fps), "1080p", or
             "source" (the original size and every analysed frame); see :data:`formcheck.render.video.VIDEO_SIZES`.
         progress: for the video pass, called as progress(frames_done, frames_total, elapsed_s).
-        stash: the :class:`formcheck.framestash.FrameStash` the analysis's pose pass filled (made with this
-            video size's caps): the video is drawn on its frames and the source is not decoded again.
 
     Raises:
         OptionError: the source video is one of the files this would write (see :func:`check_output_folder`).
@@ -152,15 +134,14 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path, *, video: bool = 
     sweep_stale(out)
     stage = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=out))
     try:
-        staged = _write_staged(result, stage, video=video, source=source, limits=limits, progress=progress,
-                               stash=stash)
+        staged = _write_staged(result, stage, video=video, source=source, limits=limits, progress=progress)
         return _publish(stage, out, staged)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
 def _write_staged(result: AnalysisResult, stage: Path, *, video: bool, source: str | Path | None, limits: dict,
-                  progress, stash=None) -> dict[str, Path]:
+                  progress) -> dict[str, Path]:
     from .video import render_keyframes, render_video
     from .report import write_report
 
@@ -177,7 +158,7 @@ def _write_staged(result: AnalysisResult, stage: Path, *, video: bool, source: s
         try:
             if video:
                 rendered = render_video(result, source, stage / "annotated.mp4", keyframes_dir=kf_dir,
-                                        progress=progress, stash=stash, **limits)
+                                        progress=progress, **limits)
                 paths["annotated.mp4"] = rendered.video
                 video_name = rendered.video.name
             else:

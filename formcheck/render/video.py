@@ -34,8 +34,7 @@ from ..errors import OptionError
 from ..result import AnalysisResult
 from ..stride import frame_stride
 from ..encode import VideoWriter
-from ..framesize import decoder_max_side, inference_size, output_size  # noqa: F401 (re-exported)
-from ..video import open_video
+from ..video import inference_size, open_video
 from .annotators import Annotator, annotate_frame, default_annotators
 from .timeline import OverlayTimeline
 
@@ -62,6 +61,31 @@ def video_limits(name: str) -> dict:
         raise OptionError(f"Unknown video size '{name}'. Use one of: {', '.join(VIDEO_SIZES)}.")
     max_side, max_short_side, max_fps = VIDEO_SIZES[name]
     return {"max_side": max_side, "max_short_side": max_short_side, "max_fps": max_fps}
+
+
+def _side_cap(width: int, height: int, max_side: int | None, max_short_side: int | None) -> int | None:
+    long_side, short_side = max(width, height), min(width, height)
+    cap = max_side or long_side
+    if max_short_side and short_side > max_short_side:
+        cap = min(cap, int(long_side * max_short_side / short_side))
+    return cap
+
+
+def output_size(width: int, height: int, max_side: int | None = 1920,
+                max_short_side: int | None = 1080) -> tuple[int, int]:
+    """Frame size for the annotated video: the source's, capped at max_side (long) and max_short_side (short).
+
+    None for a cap means no cap. Returns even (width, height), as the decoder produces for
+    ``open_video(max_side=decoder_max_side(...))``.
+    """
+    return inference_size(width, height, _side_cap(width, height, max_side, max_short_side))
+
+
+def decoder_max_side(width: int, height: int, max_side: int | None = 1920,
+                     max_short_side: int | None = 1080) -> int | None:
+    """The ``max_side`` to give :func:`formcheck.video.open_video` so frames come out at :func:`output_size`."""
+    cap = _side_cap(width, height, max_side, max_short_side)
+    return None if max(width, height) <= cap else cap
 
 
 def _analysed_rate(series) -> tuple[float, float | None]:
@@ -211,9 +235,8 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
                  keyframes_dir: str | Path | None = None, max_side: int | None = VIDEO_MAX_SIDE,
                  max_short_side: int | None = VIDEO_MAX_SHORT_SIDE, max_fps: float | None = VIDEO_MAX_FPS,
                  annotators: Sequence[Annotator] | None = None, progress: ProgressFn | None = None,
-                 crf: int = 23, stash=None) -> RenderOutput:
-    """Write the annotated video (and, optionally, key frames) in one decode pass over the source, or from
-    the frames the pose pass kept (``stash``), decoding nothing again.
+                 crf: int = 23) -> RenderOutput:
+    """Write the annotated video (and, optionally, key frames) in one decode pass over the source.
 
     Args:
         result: the analysis of ``source``.
@@ -225,8 +248,6 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
         max_fps: cap on the output's frame rate: when the analysis ran faster, every n-th analysed frame is
             written (None: every analysed frame).
         annotators: overlay to draw (default: :func:`default_annotators`).
-        stash: a :class:`formcheck.framestash.FrameStash` filled by the pose pass of this analysis; used
-            when it holds frames of this output size, else the source is decoded.
         progress: called as progress(frames_done, frames_total, elapsed_s).
         crf: x264 quality (lower is better).
 
@@ -265,11 +286,6 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
     j = 0
     filled = 0
     last: np.ndarray | None = None
-    frames_in = src
-    if stash is not None and stash.fits(size):
-        frames_in = stash.frames()  # the pose pass's own pictures, scaled as this decode would scale them
-    elif stash is not None:
-        log.info("frame stash not used (size %s, the video needs %s): decoding the source", stash.size, size)
     with VideoWriter(out, size[0], size[1], rate / every, crf=crf, preset=_x264_preset(*size)) as writer, src:
 
         def emit(image: np.ndarray | None) -> None:
@@ -289,7 +305,7 @@ def render_video(result: AnalysisResult, source: str | Path, out_path: str | Pat
             if progress is not None and (j % 15 == 0 or j == n):
                 progress(j, n, time.perf_counter() - t_start)
 
-        for fr in frames_in:
+        for fr in src:
             if j >= n:
                 break
             while j < n and idx[j] < fr.index and times[j] < fr.time_s - tol:
