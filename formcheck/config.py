@@ -201,6 +201,9 @@ class LiveCfg(Section):
     recheck_every_s: Pos = Field(description="view and exercise re-checked this often, between reps (s)")
     lost_after_s: Seconds = Field(description="nobody seen for this long: the skeleton and phase are cleared")
     warning_hold_s: Seconds = Field(description="a live warning stays up at least this long (s)")
+    reread_overlap_s: Seconds = Field(
+        description="a rep the re-read finds starting more than this before the last counted rep's lowering "
+                    "ended is that movement read again with more context, not a new rep (s)")
     draw_min_cutoff_hz: Pos = Field(description="One-Euro filter for the drawn skeleton: minimum cut-off")
     draw_beta: NonNeg = Field(description="One-Euro filter for the drawn skeleton: speed coefficient")
     analysis_every_s: Annotated[float, Field(ge=0.0, le=1.0)] = Field(

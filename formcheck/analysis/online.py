@@ -186,7 +186,12 @@ class OnlineAnalysis:
         by_start = {ra.rep.index: ra for ra in a.assessed}
         self._cur = None
         for rep in a.reps:
-            if last_final is not None and rep.peak_s <= last_final.peak_s + min_gap:
+            if last_final is not None and (
+                    rep.peak_s <= last_final.peak_s + min_gap
+                    # the counted movement read again (e.g. a hesitation first read as a rep, then the whole
+                    # pull once it ended): a new rep never starts before the last one's lowering ended
+                    or (last_final.bottom_s is not None
+                        and rep.start_s < last_final.bottom_s - self.cfg.reread_overlap_s)):
                 continue  # already counted and frozen
             ra = by_start.get(rep.index)
             done = rep.bottom_s is not None and t - rep.bottom_s >= 0.25
