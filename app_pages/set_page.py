@@ -57,9 +57,11 @@ def render() -> None:
 
 
 def rep_table(result: dict) -> None:
-    rows = [{"Rep": r["index"], "Start (s)": r["start_s"], "Tempo": r["tempo_str"],
-             "Range": r["range"], "Shrug": r["shrug"], "Partial": "partial" if r["partial"] else "",
-             "Faults": ", ".join(fx.fault_label(f) for f in r["faults"]) or "clean"} for r in fx.reps(result)]
+    # What matters first (a phone shows about three columns; the measurements follow on a swipe).
+    rows = [{"Rep": r["index"], "Tempo": r["tempo_str"],
+             "Faults": ", ".join(fx.fault_label(f) for f in r["faults"]) or "clean",
+             "Partial": "partial" if r["partial"] else "", "Start (s)": r["start_s"],
+             "Range": r["range"], "Shrug": r["shrug"]} for r in fx.reps(result)]
     if not any(r["Partial"] for r in rows):
         for r in rows:
             del r["Partial"]
