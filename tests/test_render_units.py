@@ -112,3 +112,9 @@ def test_the_gauge_and_the_chart_show_the_rules_shrug_limit(view):
         for f in ra.findings:
             if f.name == "shrug":
                 assert f.threshold == limit
+    # Both sit at the right edge: the gauge (its SHRUG title) starts below the view badge, inside the frame.
+    for w, h in ((W, H), (320, 240)):  # at 320x240 the centred gauge used to start under a three-line badge
+        drawn = ann.default_annotators(result, (w, h))
+        badge = next(a for a in drawn if isinstance(a, ann.ViewBadgeAnnotator))
+        gauge = next(a for a in drawn if isinstance(a, ann.ElevationGaugeAnnotator))
+        assert gauge.y >= badge.y + badge.h and gauge.y + gauge.h <= h, (w, h)

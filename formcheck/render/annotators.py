@@ -156,7 +156,7 @@ class ElevationGaugeAnnotator:
         show_threshold: False for the shrug exercise, where rising is the point, not a fault.
     """
 
-    def __init__(self, style: Style, threshold: float = 0.06, show_threshold: bool = True):
+    def __init__(self, style: Style, threshold: float = 0.06, show_threshold: bool = True, min_top: int = 0):
         self.style = style
         self.thr = float(threshold) if threshold and threshold > 0 else 0.06
         self.show_threshold = show_threshold
@@ -174,7 +174,8 @@ class ElevationGaugeAnnotator:
         self.h = self.bar_h + 2 * self.pad + text_size("SHRUG", self.font, True)[1] + \
             text_size("+0%", self.vfont, True)[1] + style.px(12)
         self.x = style.width - self.w - style.px(14)
-        self.y = (style.height - self.h) // 2
+        # Centred on the right edge; below min_top (e.g. the view badge's bottom) when the frame allows it.
+        self.y = max((style.height - self.h) // 2, min(min_top, style.height - self.h - style.px(8)))
         self.bar_x = self.x + self.pad
         self.bar_y = self.y + self.pad + text_size("SHRUG", self.font, True)[1] + style.px(6)
         # The static parts (panel, title, empty bar, limit label) are composed once.
@@ -385,7 +386,9 @@ def default_annotators(result: AnalysisResult, size: tuple[int, int]) -> list[An
                                    below=(hud.x, hud.y + hud.h + style.px(8)))
     out: list[Annotator] = [SkeletonAnnotator(style), TrunkLineAnnotator(style)]
     if result.measurable.get("shrug", {}).get("measurable", True) and result.signals is not None:
-        out.append(ElevationGaugeAnnotator(style, shrug_threshold(result), show_threshold=result.exercise != "shrug"))
+        # Both sit at the right edge: the gauge starts below the badge (a three-line badge reached its title).
+        out.append(ElevationGaugeAnnotator(style, shrug_threshold(result), show_threshold=result.exercise != "shrug",
+                                           min_top=badge.y + badge.h + style.px(8)))
     out += [hud, badge, FaultAnnotator(style)]
     return out
 
