@@ -13,18 +13,13 @@ Waits are for specific text, never for "page loaded". Skipped without /usr/bin/c
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from _synth import REPO, synthetic_clip, write_y4m
+from _browser import start_app, stop_app
+from _synth import synthetic_clip, write_y4m
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -54,42 +49,17 @@ def _screenshots_on_failure(tmp_path: Path, *pages):
         raise AssertionError(f"{exc}\nscreenshots: {shots}") from exc
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`streamlit run app.py` on a free port; yields its URL."""
     tmp = tmp_path_factory.mktemp("app")
-    port = _free_port()
-    env = {**os.environ, "FORMCHECK_APP_DIR": str(tmp / "work"), "FORMCHECK_SAMPLE_DIR": str(tmp / "no-samples")}
-    log = open(tmp / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start: {(tmp / 'streamlit.log').read_text()[-2000:]}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        url, proc, _log = start_app(tmp, env={"FORMCHECK_APP_DIR": str(tmp / "work"),
+                                              "FORMCHECK_SAMPLE_DIR": str(tmp / "no-samples")})
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield url
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")

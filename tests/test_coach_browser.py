@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from _synth import REPO, synthetic_clip
+from _browser import start_app, stop_app
+from _synth import synthetic_clip
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,7 +27,7 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from test_app_browser import ARGS, _free_port, _screenshots_on_failure  # noqa: E402
+from test_app_browser import ARGS, _screenshots_on_failure  # noqa: E402
 
 from formcheck.render.theme import fault_title  # noqa: E402
 from formcheck.workspace import Workspace, accounts, clients, sets  # noqa: E402
@@ -52,33 +50,14 @@ def coach_server(tmp_path_factory):
     other_clip, _ = synthetic_clip("row_side_clean", reps=2)
     sets.import_clip(ws, other, other_clip, name="bo-secret-set.mp4", recorded_on="2025-01-02")
     ws.close()
-    port = _free_port()
-    env = {**os.environ, "FORMCHECK_DB": str(db), "FORMCHECK_COACH_MODEL": "lite",
-           "FORMCHECK_APP_DIR": str(tmp / "work"), "FORMCHECK_SAMPLE_DIR": str(tmp / "no-samples")}
-    log = open(tmp / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start: {(tmp / 'streamlit.log').read_text()[-2000:]}")
-        time.sleep(0.3)
-    yield {"url": url, "db": db, "tmp": tmp}
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        url, proc, _log = start_app(tmp, env={"FORMCHECK_DB": str(db), "FORMCHECK_COACH_MODEL": "lite",
+                                              "FORMCHECK_APP_DIR": str(tmp / "work"),
+                                              "FORMCHECK_SAMPLE_DIR": str(tmp / "no-samples")})
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield {"url": url, "db": db, "tmp": tmp}
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")
