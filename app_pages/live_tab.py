@@ -86,8 +86,8 @@ def live_tab(opts: dict) -> None:
             ctx = None
             st.error(f"The camera view could not start here ({exc.__class__.__name__}). Run the app with "
                      "'streamlit run app.py' and open it in a browser.", icon=":material/videocam_off:")
-        st.caption("Runs on this computer's browser and server. Using the app from another device needs HTTPS "
-                   "and a STUN/TURN server (set rtc_configuration).")
+        st.caption("The camera works when the app runs on this device, or when it is served over HTTPS (the "
+                   "README's \"Serving the app to others\" says how).")
     playing = bool(ctx is not None and ctx.state.playing)
     was_playing = ss.get("live_was_playing", False)
     ss["live_was_playing"] = playing
