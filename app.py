@@ -62,7 +62,8 @@ def settings() -> dict:
                                 help="Auto-detect tells shrugs and the row variants apart from the movement.")
         tempo_text = c2.text_input("Target tempo", key="opt_tempo", placeholder="e.g. 3-0-1-1",
                                    help="Seconds for eccentric (lowering) - pause at the bottom - concentric "
-                                        "(pulling) - hold at the top. Blank: the exercise's usual tempo.")
+                                        "(pulling) - hold at the top. Blank: no target; your tempo is reported, "
+                                        "not judged.")
     tempo = tempo_text.strip() or None
     tempo_error = None
     if tempo:

@@ -46,7 +46,8 @@ def render() -> None:
     if c is None:
         return
     st.title(c["name"])
-    facts = [f"tempo target {c['tempo_target']}" if c["tempo_target"] else "no tempo target of their own (the exercise's usual tempo applies)"]
+    facts = [f"tempo target {c['tempo_target']}" if c["tempo_target"]
+             else "no tempo target (tempo is reported, not judged)"]
     if c["faults_off"]:
         facts.append("not checked: " + ", ".join(fault_label(f) for f in c["faults_off"]))
     st.caption(" · ".join(facts))
