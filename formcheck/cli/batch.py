@@ -172,6 +172,12 @@ def cmd_batch(args) -> int:
             engine.close(cancel=True)
         if display is not None:
             display.close()
+        # A clip can finish in its worker just before the stop, its row never collected: its folder says so.
+        for i, row in enumerate(rows):
+            if row.get("status") is None:
+                stored = done_row(clips[i], out / names[clips[i]], opts)
+                if stored is not None:
+                    rows[i] = {**stored, "status": "ok"}
         write_summary(out, rows)
         c = counts(rows)
         print(f"formcheck: interrupted: {c['ok'] + c['skipped']} of {len(rows)} clips done, {c['pending']} left. "
