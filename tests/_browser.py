@@ -100,3 +100,13 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
     page.set_viewport_size(size)
     page.wait_for_timeout(300)
+
+
+def launch_browser():
+    """A module fixture body: Debian's Chromium through Playwright, closed at the end (``yield from``)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()

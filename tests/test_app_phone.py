@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from _browser import ARGS, CHROMIUM, SCREENS, settle, shoot, sideways, start_app, stop_app
+from _browser import launch_browser, CHROMIUM, SCREENS, settle, shoot, sideways, start_app, stop_app
 from _synth import synthetic_clip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -38,10 +38,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from launch_browser()
 
 
 def _fits(page, where: str) -> None:

@@ -13,6 +13,7 @@ import av
 import numpy as np
 import pytest
 
+from _hostile import audio_only
 from conftest import REPO, run_cli, write_video
 from formcheck.series import PoseSeries
 
@@ -64,17 +65,7 @@ def bad(tmp_path_factory):
         (d / f"garbled_{src.stem}.mp4").write_bytes(
             data[:cut] + rng.integers(0, 256, len(data) - cut, dtype=np.uint8).tobytes())
 
-    with av.open(str(d / "audio_only.mp4"), "w") as c:
-        s = c.add_stream("aac", rate=44100)
-        t = np.arange(1024 * 20) / 44100
-        tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-        for i in range(20):
-            fr = av.AudioFrame.from_ndarray(tone[None, i * 1024:(i + 1) * 1024], format="fltp", layout="mono")
-            fr.sample_rate, fr.pts = 44100, i * 1024
-            for p in s.encode(fr):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
+    audio_only(d / "audio_only.mp4")
 
     for ext in ("mp4", "avi"):  # a video track but no frames; the mp4 muxer drops the empty track
         with av.open(str(d / f"no_frames.{ext}"), "w") as c:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from _browser import start_app, stop_app
+from _browser import launch_browser, start_app, stop_app
 from _synth import synthetic_clip
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,7 +27,7 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from test_app_browser import ARGS, _screenshots_on_failure  # noqa: E402
+from test_app_browser import _screenshots_on_failure  # noqa: E402
 
 from formcheck.render.theme import fault_title  # noqa: E402
 from formcheck.workspace import Workspace, accounts, clients, sets  # noqa: E402
@@ -62,10 +62,7 @@ def coach_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from launch_browser()
 
 
 def _settle(page) -> None:
